@@ -1,0 +1,41 @@
+# The two commands: `make run` (the platform with demo data) and `make test` (everything CI checks).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+ODS_BIND ?= 127.0.0.1:8000
+export ODS_BIND
+
+.PHONY: run test setup bootstrap lint pytest messages
+
+## Install what is missing, prepare the database and demo data, then run web, worker and beat.
+run: setup
+	@echo
+	@echo "ODS-plattformen: http://$(ODS_BIND)/   (stop with Ctrl-C)"
+	@$(PY) manage.py load_demo --print-logins | sed -n '/^Demo log-ins/,$$p'
+	@echo
+	exec honcho start -f Procfile
+
+## The same set-up, then lint, consistency gates and the whole test suite on real services.
+test: setup lint pytest
+
+setup: bootstrap
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py load_demo
+
+bootstrap:
+	bin/bootstrap
+
+lint:
+	ruff check .
+	ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	pytest
+
+## Refresh the Swedish message catalogue after changing translatable text.
+messages:
+	$(PY) manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --no-obsolete

@@ -1,0 +1,40 @@
+"""The navigation every page shows, decided by what the user's role can use."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def _items(user):
+    yield _("Start"), "home", True
+    yield _("Organisations"), "actors:organisation_list", True
+    yield _("Security"), "mfa_index", True
+    yield _("Administration"), "admin:index", user.is_staff
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    items = []
+    for label, name, allowed in _items(user):
+        if not allowed:
+            continue
+        url = reverse(name)
+        current = path == url if url == "/" else path.startswith(url)
+        items.append(NavItem(label, url, current))
+    return {
+        "nav_items": items,
+        "user_memberships": permissions.memberships_of(user),
+    }

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from actors import demo
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo data set (safe to run again). Never in production."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--print-logins", action="store_true", help="Print the demo log-ins afterwards."
+        )
+
+    def handle(self, *args, **options):
+        if not settings.ODS_DEMO_DATA:
+            raise CommandError(
+                "Demo data is switched off (ODS_DEMO_DATA is not set); it is never loaded "
+                "in production."
+            )
+        try:
+            new_users = demo.load_personas()
+        except demo.MissingReferenceData as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Demo data: {new_users} new personas.")
+        if options["print_logins"]:
+            self.stdout.write(f"\nDemo log-ins (password: {settings.ODS_DEMO_PASSWORD}):")
+            for username, what in demo.persona_logins():
+                self.stdout.write(f"  {username:<22} {what}")

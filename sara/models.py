@@ -1,0 +1,1 @@
+"""Problem-oriented work: SARA cases, the method catalogue and actions."""

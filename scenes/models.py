@@ -1,0 +1,1 @@
+"""Open drug scenes, their sub-places and observations."""

@@ -1,0 +1,1 @@
+"""Lägesbilder and evaluation reports built by Celery."""

@@ -1,0 +1,94 @@
+"""Personas shared by every app's tests: the demo people, in the real reference organisations.
+
+Fixtures are named by role. Every persona's password is `settings.ODS_DEMO_PASSWORD`.
+"""
+
+import pytest
+
+from actors import demo
+from actors.models import Organisation, User
+from actors.reference import load_organisations
+from actors.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from ods_platform.testing import CHROMIUM_LAUNCH
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, **CHROMIUM_LAUNCH}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is not under test; a fast hasher keeps persona set-up cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reference_orgs(db) -> dict[str, Organisation]:
+    load_organisations()
+    return {o.slug: o for o in Organisation.objects.all()}
+
+
+@pytest.fixture
+def personas(reference_orgs) -> dict[str, User]:
+    demo.load_personas()
+    return {u.username: u for u in User.objects.all()}
+
+
+@pytest.fixture
+def demo_password(settings) -> str:
+    return settings.ODS_DEMO_PASSWORD
+
+
+@pytest.fixture
+def regional_coordinator(personas):
+    return personas["lan.samordnare"]
+
+
+@pytest.fixture
+def stockholm_coordinator(personas):
+    return personas["sthlm.samordnare"]
+
+
+@pytest.fixture
+def stockholm_field_worker(personas):
+    return personas["sthlm.falt"]
+
+
+@pytest.fixture
+def botkyrka_coordinator(personas):
+    return personas["botkyrka.samordnare"]
+
+
+@pytest.fixture
+def police_officer(personas):
+    return personas["polis.city"]
+
+
+@pytest.fixture
+def transit_officer(personas):
+    return personas["sl.trygghet"]
+
+
+@pytest.fixture
+def probation_officer(personas):
+    return personas["kv.handlaggare"]
+
+
+@pytest.fixture
+def stad_evaluator(personas):
+    return personas["stad.utvarderare"]
+
+
+@pytest.fixture
+def staff_admin(personas):
+    return personas["admin"]
+
+
+@pytest.fixture
+def outsider(db):
+    """A user of an organisation that works no scene and has no special role."""
+    org = OrganisationFactory(slug="demo-forening", name="Demoföreningen", kind="civil")
+    return MembershipFactory(
+        user=UserFactory(username="outsider"), organisation=org, role="viewer"
+    ).user

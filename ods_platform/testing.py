@@ -1,0 +1,193 @@
+"""Real services for the test suite, loaded as a pytest plugin (`-p ods_platform.testing`).
+
+- Every test session (each xdist worker too) gets its own `redis-server` on a free port,
+  started here at import, before pytest-django reads the settings, so that a test may stop
+  and start "Redis" without touching the machine's shared one.
+- `celery_worker` runs a real Celery worker subprocess against that Redis and the test
+  database.
+- `CHROMIUM_LAUNCH` is how Playwright starts Debian's Chromium (it cannot download a
+  browser of its own here); the root conftest hands it to pytest-playwright.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+class RedisServer:
+    """A private redis-server that tests may stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="ods-test-redis-")
+        self.proc: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            return
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for(self.ping, 10, f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+redis_server_instance = RedisServer()
+redis_server_instance.start()
+atexit.register(redis_server_instance.stop)
+os.environ["REDIS_URL"] = redis_server_instance.url()
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made from
+# tests around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> RedisServer:
+    """The session's own Redis (the platform's broker and result store in tests)."""
+    return redis_server_instance
+
+
+class CeleryWorker:
+    """A `celery worker` subprocess bound to the test database and the session's Redis."""
+
+    def __init__(self, database_url: str, queues: str = "celery") -> None:
+        self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        self.database_url = database_url
+        self.queues = queues
+        fd, self.log_path = tempfile.mkstemp(prefix="ods-worker-", suffix=".log")
+        os.close(fd)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": redis_server_instance.url(),
+            "DEBUG": "true",
+        }
+        command = [
+            sys.executable, "-m", "celery", "-A", "ods_platform", "worker",
+            "--hostname", self.name, "--queues", self.queues,
+            "--concurrency", "1", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_for(self.answers_ping, 60, f"Celery worker {self.name}")
+
+    def answers_ping(self) -> bool:
+        from ods_platform.celery import app
+
+        if self.proc is None or self.proc.poll() is not None:
+            raise RuntimeError(f"Celery worker exited:\n{self.output()}")
+        return bool(app.control.ping(destination=[self.name], timeout=0.5))
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+    def output(self) -> str:
+        return Path(self.log_path).read_text(errors="replace")
+
+
+def database_url_for_tests() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgis://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker, started for one test and stopped after it."""
+    worker = CeleryWorker(database_url_for_tests())
+    worker.start()
+    yield worker
+    worker.stop()
+    os.unlink(worker.log_path)
+
+
+CHROMIUM_LAUNCH = {
+    "executable_path": shutil.which("chromium") or "/usr/bin/chromium",
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+}

@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "actors.context_processors.navigation",
+                "ods_platform.context_processors.platform",
             ],
         },
     }
@@ -327,6 +328,13 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Demo personas and scenes are loaded only where this is on (never in production).
 ODS_DEMO_DATA = env.bool("ODS_DEMO_DATA", default=DEBUG)
 ODS_DEMO_PASSWORD = env.str("ODS_DEMO_PASSWORD", default="demo-ods-2026")
+
+# An observation may lie at most this far outside its scene's boundary (metres).
+ODS_OBSERVATION_MAX_DISTANCE_M = env.int("ODS_OBSERVATION_MAX_DISTANCE_M", default=200)
+# Hotspot grid cell size on the scene page (metres, SWEREF 99 TM).
+ODS_HOTSPOT_CELL_M = env.int("ODS_HOTSPOT_CELL_M", default=50)
+# Past this many observation points in view, the map is sent grid aggregates instead.
+ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (59.33, 18.06),

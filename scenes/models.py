@@ -1,1 +1,391 @@
-"""Open drug scenes, their sub-places and observations."""
+"""Open drug scenes as lasting places: boundary, sub-places, status, symptoms, team, observations.
+
+Geometries are stored in WGS 84 (SRID 4326) for the maps; distances and grids are computed in
+SWEREF 99 TM (SRID 3006, metres).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from actors.models import Organisation
+from ods_platform.lib.personnummer import contains_identity_number
+
+from .permissions import SceneChildQuerySet, SceneQuerySet
+
+SWEREF99TM = 3006
+
+# Allowed future skew for an observation's time (clocks on phones drift).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class AreaType(models.TextChoices):
+    FORORT = "forort", _("Suburb (förort)")
+    CITY = "city", _("City centre")
+    UTSATT = "utsatt_omrade", _("Vulnerable area (utsatt område)")
+
+
+class PlaceType(models.TextChoices):
+    PARK = "park", _("Park")
+    STATION = "stationsomrade", _("Station area")
+    BOSTAD = "bostadsomrade", _("Residential area")
+    TORG = "torgyta", _("Square")
+    ANNAT = "annat", _("Other")
+
+
+class Status(models.TextChoices):
+    KARTLAGD = "kartlagd", _("Mapped")
+    AKTIV = "aktiv", _("Active")
+    UNDER_ATGARD = "under_atgard", _("Under action")
+    MINSKAD = "minskad", _("Reduced")
+    AVVECKLAD = "avvecklad", _("Closed down")
+
+
+class Symptom(models.TextChoices):
+    NUISANCE = "nuisance", _("Causes discomfort or nuisance for the public")
+    UNSAFE = "unsafe", _("Perceived as unsafe")
+    HOTSPOT = "hotspot", _("Hot spot: high concentration of crime")
+    ATTRACTS = "attracts", _("Attracts new users and other vulnerable groups")
+    YOUTH_ADVISED = "youth_advised", _("Young people are advised not to be there")
+    AVOIDED = "avoided", _("The public avoids the place")
+    TOLERANCE_ZONE = "tolerance_zone", _("Informal zone of tolerance for deviant behaviour")
+
+
+class LocationFactor(models.TextChoices):
+    STAGE = "stage", _("A stage for showing power and marketing drugs")
+    SAFE_FOR_GANG = "safe_for_gang", _("Feels safe for the gang (lower risk, some protection)")
+    BANK_ATM = "bank_atm", _("Near a bank or ATM")
+    WARMTH = "warmth", _("Warmth, e.g. in a doorway")
+    SYSTEMBOLAGET = "systembolaget", _("Near Systembolaget")
+    CARE_FACILITY = "care_facility", _("Near a care facility")
+    COMMUNITY = "community", _("Community")
+    CLOSE_TO_HOME = "close_to_home", _("Close to home")
+
+
+class Scene(models.Model):
+    """An open drug scene (öppen drogscen): a lasting place on the map, worked by a team."""
+
+    name = models.CharField(_("name"), max_length=200)
+    municipality = models.ForeignKey(
+        Organisation,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="scenes",
+        limit_choices_to={"kind": Organisation.Kind.KOMMUN},
+    )
+    area_type = models.CharField(_("area type"), max_length=20, choices=AreaType.choices)
+    place_type = models.CharField(_("place type"), max_length=20, choices=PlaceType.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.KARTLAGD
+    )
+    boundary = models.MultiPolygonField(_("boundary"), srid=4326)
+    description = models.TextField(_("description"), blank=True)
+    identified_on = models.DateField(_("first identified"))
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SceneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scene")
+        verbose_name_plural = _("scenes")
+        ordering = ["name"]
+        permissions = [("log_observation", "Can log observations at the scene")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("identified_on")),
+                name="scene_closed_after_identified",
+                violation_error_message=_("The closing date cannot be before the first date."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.municipality_id and self.municipality.kind != Organisation.Kind.KOMMUN:
+            raise ValidationError({"municipality": _("Choose a municipality.")})
+        if isinstance(self.boundary, Polygon):
+            self.boundary = MultiPolygon(self.boundary, srid=self.boundary.srid)
+        if self.boundary is not None and not self.boundary.valid:
+            raise ValidationError({"boundary": _("The boundary crosses itself; draw it again.")})
+
+    def distance_m(self, point: Point) -> float:
+        """Distance in metres from the boundary to a point (0 inside)."""
+        boundary = self.boundary.transform(SWEREF99TM, clone=True)
+        return boundary.distance(point.transform(SWEREF99TM, clone=True))
+
+
+class SceneUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Scene, on_delete=models.CASCADE)
+
+
+class SceneGroupObjectPermission(GroupObjectPermissionBase):
+    """Object grants of an organisation's group on a scene: held while it is on the team."""
+
+    content_object = models.ForeignKey(Scene, on_delete=models.CASCADE)
+
+
+class SceneTeam(models.Model):
+    """An organisation working a scene. One team member is the lead."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="team")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="scene_teams",
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team")
+        ordering = ["-is_lead", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scene", "organisation"], name="team_once_per_scene"),
+            models.UniqueConstraint(
+                fields=["scene"], condition=Q(is_lead=True), name="team_one_lead_per_scene"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} @ {self.scene}"
+
+
+class StatusChange(models.Model):
+    """One entry in a scene's status history: what it became, when, and who changed it."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["-changed_at", "-pk"]
+
+
+class SymptomAssessment(models.Model):
+    """A dated checklist of the seven symptoms and the location factors. History, not flags."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)
+    symptoms = ArrayField(
+        models.CharField(max_length=20, choices=Symptom.choices),
+        verbose_name=_("symptoms"),
+        default=list,
+        blank=True,
+    )
+    location_factors = ArrayField(
+        models.CharField(max_length=20, choices=LocationFactor.choices),
+        verbose_name=_("location factors"),
+        default=list,
+        blank=True,
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("symptom assessment")
+        verbose_name_plural = _("symptom assessments")
+        ordering = ["-assessed_on", "-pk"]
+
+    def clean(self):
+        super().clean()
+        if self.comment and contains_identity_number(self.comment):
+            raise ValidationError({"comment": PERSONAL_DATA_MESSAGE})
+
+    def symptom_labels(self):
+        return [Symptom(s).label for s in self.symptoms]
+
+    def location_factor_labels(self):
+        return [LocationFactor(f).label for f in self.location_factors]
+
+
+class Place(models.Model):
+    """A sub-place (delplats) inside a scene: a stairwell, the park, a waiting hall."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    geometry = models.GeometryField(_("location"), srid=4326, help_text=_("A point or an area."))
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sub-place")
+        verbose_name_plural = _("sub-places")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scene", "name"], name="place_name_unique_in_scene")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.geometry is not None and self.geometry.geom_type not in (
+            "Point",
+            "Polygon",
+            "MultiPolygon",
+        ):
+            raise ValidationError({"geometry": _("A sub-place is a point or an area.")})
+
+
+class Category(models.TextChoices):
+    SALE = "narkotikaforsaljning", _("Drug dealing")
+    USE = "narkotikabruk", _("Drug use")
+    VIOLENCE = "vald_hot", _("Violence or threats")
+    VANDALISM = "skadegorelse", _("Vandalism")
+    SYRINGES = "sprutor_nedskrapning", _("Syringes or litter")
+    DISORDER = "ordningsstorning", _("Public disorder")
+    INSECURITY = "otrygghetsskapande", _("Behaviour creating insecurity")
+    YOUTH = "unga_i_riskmiljo", _("Young people in a risk environment")
+    OTHER = "annat", _("Other")
+
+
+class AffectedGroup(models.TextChoices):
+    RESIDENTS = "boende", _("Residents")
+    PASSERSBY = "forbipasserande", _("Passers-by")
+    TRAVELLERS = "resenarer", _("Travellers")
+    BUSINESSES = "naringsidkare", _("Business owners")
+    PEOPLE_IN_ADDICTION = "personer_i_missbruk", _("People in addiction")
+    CHILDREN = "barn_och_unga", _("Children and young people")
+    STAFF = "personal", _("Staff")
+
+
+class Source(models.TextChoices):
+    OWN = "egen", _("Own observation")
+    POLICE = "polis", _("Police")
+    FIELD_ASSISTANT = "faltassistent", _("Field assistant")
+    GUARD = "ordningsvakt", _("Security guard")
+    SL_CONTROL = "sl_trygghetscentral", _("SL Trygghetscentral")
+    PUBLIC_TIP = "tips", _("Tip from the public")
+    SAFETY_WALK = "trygghetsvandring", _("Safety walk")
+    OTHER = "annat", _("Other")
+
+
+PERSONAL_DATA_MESSAGE = _(
+    "The text contains what looks like a Swedish personal identity number. Observations "
+    "describe places and groups, never individual people: remove the number and any other "
+    "detail that identifies a person."
+)
+
+
+class Observation(models.Model):
+    """Something seen or reported at a scene. About places and groups, never people."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="observations")
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("sub-place"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="observations",
+    )
+    location = models.PointField(_("location"), srid=4326)
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    people_count = models.PositiveSmallIntegerField(
+        _("approximate number of people"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(500)],
+    )
+    affected_groups = ArrayField(
+        models.CharField(max_length=30, choices=AffectedGroup.choices),
+        verbose_name=_("affected groups"),
+        default=list,
+        blank=True,
+    )
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices)
+    insecurity = models.PositiveSmallIntegerField(
+        _("how insecure (1–5)"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 = hardly insecure, 5 = very insecure."),
+    )
+    description = models.TextField(_("description"), blank=True, max_length=4000)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="observations",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("for organisation"),
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["scene", "occurred_at"], name="observation_scene_time")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def affected_group_labels(self) -> list[str]:
+        return [str(AffectedGroup(g).label) for g in self.affected_groups]
+
+    def clean(self):
+        """The rules every way in shares: the form, the import and the API."""
+        super().clean()
+        errors = {}
+        if self.description and contains_identity_number(self.description):
+            errors["description"] = PERSONAL_DATA_MESSAGE
+        if self.occurred_at and self.occurred_at > timezone.now() + FUTURE_TOLERANCE:
+            errors["occurred_at"] = _("The time is in the future. Give when it happened.")
+        if self.scene_id and self.location is not None:
+            limit = settings.ODS_OBSERVATION_MAX_DISTANCE_M
+            distance = self.scene.distance_m(self.location)
+            if distance > limit:
+                errors["location"] = _(
+                    "The point is %(distance)d m outside the scene's boundary; at most "
+                    "%(limit)d m is allowed. Check the position, or log it at the right scene."
+                ) % {"distance": round(distance), "limit": limit}
+        if self.place_id and self.scene_id and self.place.scene_id != self.scene_id:
+            errors["place"] = _("The sub-place belongs to another scene.")
+        if errors:
+            raise ValidationError(errors)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from actors import demo
+from scenes import demo as scenes_demo
 
 
 class Command(BaseCommand):
@@ -22,7 +23,8 @@ class Command(BaseCommand):
             new_users = demo.load_personas()
         except demo.MissingReferenceData as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Demo data: {new_users} new personas.")
+        new_scenes = scenes_demo.load_scenes()
+        self.stdout.write(f"Demo data: {new_users} new personas, {new_scenes} new scenes.")
         if options["print_logins"]:
             self.stdout.write(f"\nDemo log-ins (password: {settings.ODS_DEMO_PASSWORD}):")
             for username, what in demo.persona_logins():

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from scenes.permissions import may_log_anywhere
+
 from . import permissions
 
 
@@ -17,6 +19,8 @@ class NavItem:
 
 def _items(user):
     yield _("Start"), "home", True
+    yield _("Scenes"), "scenes:scene_list", True
+    yield _("Log observation"), "scenes:observation_create", may_log_anywhere(user)
     yield _("Organisations"), "actors:organisation_list", True
     yield _("Security"), "mfa_index", True
     yield _("Administration"), "admin:index", user.is_staff

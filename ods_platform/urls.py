@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("actors/", include("actors.urls")),
+    path("", include("scenes.urls")),
+    path("api/v1/", include("scenes.api_urls")),  # TEMP-API-TEST
     path("admin/", admin.site.urls),
 ]
 

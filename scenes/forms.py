@@ -1,0 +1,290 @@
+"""Forms for scenes, their team, sub-places, symptom assessments and observations.
+
+Choice fields offer only what the user may see (and, for observations, where they may log);
+a forged id in a POST fails validation like any wrong choice.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django import forms
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from leaflet.forms.widgets import LeafletWidget
+
+from actors.models import Organisation
+
+from . import permissions
+from .models import (
+    AffectedGroup,
+    LocationFactor,
+    Observation,
+    Place,
+    Scene,
+    Symptom,
+    SymptomAssessment,
+)
+
+
+def _parse_coordinates(text: str) -> list[tuple[float, float]]:
+    """Lines of 'lat, lon' as (lon, lat) pairs; numbers only, never passed to GDAL as text."""
+    pairs = []
+    for number, line in enumerate(text.strip().splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p for p in line.replace(";", ",").replace(" ", ",").split(",") if p]
+        try:
+            lat, lon = (float(p) for p in parts)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Line %(n)d: write latitude and longitude, e.g. 59.3326, 18.0649."),
+                params={"n": number},
+            ) from None
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90):
+            raise forms.ValidationError(_("Line %(n)d is not a coordinate."), params={"n": number})
+        pairs.append((lon, lat))
+    return pairs
+
+
+class SceneForm(forms.ModelForm):
+    boundary_coordinates = forms.CharField(
+        label=_("Boundary as coordinates (instead of drawing)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One corner per line as latitude, longitude (WGS 84), e.g. 59.3326, 18.0649. "
+            "At least three corners. Leave empty to use the map."
+        ),
+    )
+    status_comment = forms.CharField(
+        label=_("Comment on a status change"), required=False, max_length=500
+    )
+
+    class Meta:
+        model = Scene
+        fields = [
+            "name",
+            "municipality",
+            "area_type",
+            "place_type",
+            "status",
+            "boundary",
+            "description",
+            "identified_on",
+            "closed_on",
+        ]
+        widgets = {
+            "boundary": LeafletWidget(),
+            "identified_on": forms.DateInput(attrs={"type": "date"}),
+            "closed_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, user, nonce=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # django-leaflet's widget carries an inline script; the CSP lets it run by nonce.
+        self.fields["boundary"].widget.csp_nonce = nonce
+        municipalities = Organisation.objects.visible_to(user).filter(kind="kommun")
+        allowed = permissions.creatable_municipality_ids(user)
+        if allowed is not None:
+            keep = set(allowed)
+            if self.instance.pk:
+                keep.add(self.instance.municipality_id)
+            municipalities = municipalities.filter(pk__in=keep)
+        self.fields["municipality"].queryset = municipalities
+        self.fields["boundary"].required = False
+        if not self.instance.pk:
+            self.fields.pop("status_comment")
+
+    def clean(self):
+        cleaned = super().clean()
+        text = cleaned.get("boundary_coordinates")
+        if text:
+            try:
+                pairs = _parse_coordinates(text)
+            except forms.ValidationError as exc:
+                self.add_error("boundary_coordinates", exc)
+                return cleaned
+            if len(pairs) < 3:
+                self.add_error("boundary_coordinates", _("Give at least three corners."))
+                return cleaned
+            ring = [*pairs, pairs[0]] if pairs[0] != pairs[-1] else pairs
+            cleaned["boundary"] = MultiPolygon(Polygon(ring), srid=4326)
+            self.instance.boundary = cleaned["boundary"]
+        if not cleaned.get("boundary"):
+            self.add_error("boundary", _("Draw the boundary on the map or give its corners."))
+        elif isinstance(cleaned["boundary"], Polygon):
+            cleaned["boundary"] = MultiPolygon(cleaned["boundary"], srid=4326)
+            self.instance.boundary = cleaned["boundary"]
+        return cleaned
+
+
+class TeamAddForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    is_lead = forms.BooleanField(label=_("Lead organisation"), required=False)
+
+    def __init__(self, *args, user, scene, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.visible_to(user).exclude(
+            pk__in=scene.team.values("organisation_id")
+        )
+
+
+class SymptomAssessmentForm(forms.ModelForm):
+    symptoms = forms.MultipleChoiceField(
+        label=_("Symptoms"),
+        choices=Symptom.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    location_factors = forms.MultipleChoiceField(
+        label=_("Why the scene is here (location factors)"),
+        choices=LocationFactor.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = SymptomAssessment
+        fields = ["assessed_on", "symptoms", "location_factors", "comment"]
+        widgets = {
+            "assessed_on": forms.DateInput(attrs={"type": "date"}),
+            "comment": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class PlaceForm(forms.ModelForm):
+    latitude = forms.FloatField(label=_("Latitude"), required=False)
+    longitude = forms.FloatField(label=_("Longitude"), required=False)
+
+    class Meta:
+        model = Place
+        fields = ["name", "description", "geometry"]
+        widgets = {
+            "geometry": LeafletWidget(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, scene, nonce=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["geometry"].widget.csp_nonce = nonce
+        self.instance.scene = scene
+        self.fields["geometry"].required = False
+        self.fields["latitude"].help_text = _("Or give a point by its coordinates.")
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if lat is not None and lon is not None:
+            cleaned["geometry"] = Point(lon, lat, srid=4326)
+            self.instance.geometry = cleaned["geometry"]
+        if not cleaned.get("geometry"):
+            self.add_error("geometry", _("Mark the sub-place on the map or give coordinates."))
+        return cleaned
+
+
+class ObservationForm(forms.ModelForm):
+    """One screen, for a phone: where (map, position or typed), when, what, who."""
+
+    latitude = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    affected_groups = forms.MultipleChoiceField(
+        label=_("Affected groups"),
+        choices=AffectedGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Logged for"), queryset=Organisation.objects.none(), required=False
+    )
+
+    class Meta:
+        model = Observation
+        fields = [
+            "scene",
+            "occurred_at",
+            "category",
+            "people_count",
+            "affected_groups",
+            "source",
+            "insecurity",
+            "place",
+            "description",
+        ]
+        widgets = {
+            "occurred_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "insecurity": forms.RadioSelect(choices=[(i, str(i)) for i in range(1, 6)]),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "people_count": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+        }
+
+    def __init__(self, *args, user, scene=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        visible = Scene.objects.visible_to(user).prefetch_related("team")
+        loggable = [s.pk for s in visible if permissions.can_log_observation(user, s)]
+        self.fields["scene"].queryset = Scene.objects.filter(pk__in=loggable).order_by("name")
+        self.fields["place"].queryset = Place.objects.visible_to(user).filter(scene_id__in=loggable)
+        self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["insecurity"].widget.choices = [(i, str(i)) for i in range(1, 6)]
+        if not self.is_bound:
+            if scene is not None and scene.pk in loggable:
+                self.initial.setdefault("scene", scene.pk)
+            elif len(loggable) == 1:
+                self.initial.setdefault("scene", loggable[0])
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+        chosen = self._chosen_scene()
+        memberships = permissions.logging_memberships(user, chosen) if chosen else []
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            pk__in=[m.organisation_id for m in memberships]
+        )
+        if len(memberships) <= 1:
+            self.fields["organisation"].widget = forms.HiddenInput()
+
+    def _chosen_scene(self) -> Scene | None:
+        key = self.data.get("scene") if self.is_bound else self.initial.get("scene")
+        try:
+            return self.fields["scene"].queryset.prefetch_related("team").get(pk=key)
+        except (Scene.DoesNotExist, ValueError, TypeError):
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if lat is not None and lon is not None:
+            self.instance.location = Point(lon, lat, srid=4326)
+        scene = cleaned.get("scene")
+        if scene is not None:
+            memberships = permissions.logging_memberships(self.user, scene)
+            chosen = cleaned.get("organisation")
+            match = [m for m in memberships if chosen is None or m.organisation_id == chosen.pk]
+            if not match:
+                self.add_error("organisation", _("You cannot log for that organisation here."))
+            else:
+                self.instance.organisation = match[0].organisation
+        self.instance.reported_by = self.user
+        return cleaned
+
+    def _update_errors(self, errors):
+        # Model validation reports the point's distance under "location", which is not a
+        # form field: show it by the coordinate the user typed or clicked.
+        if hasattr(errors, "error_dict") and "location" in errors.error_dict:
+            errors.error_dict.setdefault("latitude", []).extend(errors.error_dict.pop("location"))
+        super()._update_errors(errors)

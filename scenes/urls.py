@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "scenes"
+
+urlpatterns = [
+    path("scenes/", views.scene_list, name="scene_list"),
+    path("scenes/map.json", views.scene_map_data, name="scene_map_data"),
+    path("scenes/new/", views.scene_create, name="scene_create"),
+    path("scenes/<int:pk>/", views.scene_detail, name="scene_detail"),
+    path("scenes/<int:pk>/edit/", views.scene_edit, name="scene_edit"),
+    path("scenes/<int:pk>/map.json", views.scene_observation_map, name="scene_observation_map"),
+    path("scenes/<int:pk>/team/add/", views.team_add, name="team_add"),
+    path("scenes/<int:pk>/team/<int:org_pk>/remove/", views.team_remove, name="team_remove"),
+    path("scenes/<int:pk>/team/<int:org_pk>/lead/", views.team_lead, name="team_lead"),
+    path("scenes/<int:pk>/symptoms/new/", views.assessment_create, name="assessment_create"),
+    path("scenes/<int:pk>/places/new/", views.place_create, name="place_create"),
+    path("places/<int:pk>/edit/", views.place_edit, name="place_edit"),
+    path("scenes/<int:pk>/observations/", views.observation_list, name="observation_list"),
+    path("observations/new/", views.observation_create, name="observation_create"),
+    path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
+]

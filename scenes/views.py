@@ -1,0 +1,436 @@
+"""Pages for scenes and observations. Views parse, authorise, call a service, respond.
+
+Every object is fetched through the helpers in permissions.py: 404 for what the user may not
+see, 403 for what they may see but not change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Max
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ods_platform.lib.export import FORMATS, table_response
+
+from . import analysis, permissions, services
+from .filters import ObservationFilterForm, PeriodForm, SceneFilterForm
+from .forms import ObservationForm, PlaceForm, SceneForm, SymptomAssessmentForm, TeamAddForm
+from .models import Observation, Scene, Status
+
+STATUS_COLOURS = {
+    Status.KARTLAGD: "#5f6b7a",
+    Status.AKTIV: "#b3261e",
+    Status.UNDER_ATGARD: "#a15c00",
+    Status.MINSKAD: "#2e6b30",
+    Status.AVVECKLAD: "#1f4e8c",
+}
+LAST_SCENE_SESSION_KEY = "ods_last_scene"
+
+
+def WEEKDAYS():  # a constant, translated when asked for
+    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+# --- County map and list ------------------------------------------------------------------
+
+
+def _filtered_scenes(request):
+    form = SceneFilterForm(request.GET or None, user=request.user)
+    scenes = (
+        Scene.objects.visible_to(request.user)
+        .select_related("municipality")
+        .annotate(
+            observation_count=Count("observations"), last_seen=Max("observations__occurred_at")
+        )
+        .order_by("municipality__name", "name")
+    )
+    return form, form.filter(scenes)
+
+
+@login_required
+def scene_list(request):
+    form, scenes = _filtered_scenes(request)
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(
+            "scener",
+            [_("Name"), _("Municipality"), _("Status"), _("Area type"), _("Place type"),
+             _("First identified"), _("Closed"), _("Observations")],
+            (
+                (s.name, s.municipality.name, s.get_status_display(), s.get_area_type_display(),
+                 s.get_place_type_display(), s.identified_on, s.closed_on, s.observation_count)
+                for s in scenes
+            ),
+            fmt,
+        )  # fmt: skip
+    return render(
+        request,
+        "scenes/scene_list.html",
+        {
+            "form": form,
+            "scenes": scenes,
+            "query": request.GET.urlencode(),
+            "can_create": permissions.can_create_scene(request.user),
+            "status_legend": [(s.label, STATUS_COLOURS[s]) for s in Status],
+        },
+    )
+
+
+@login_required
+@require_GET
+def scene_map_data(request):
+    """GeoJSON of the visible (and filtered) scenes for the county map."""
+    _form, scenes = _filtered_scenes(request)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": _geojson(s.boundary),
+            "properties": {
+                "id": s.pk,
+                "name": s.name,
+                "municipality": s.municipality.name,
+                "status": s.get_status_display(),
+                "colour": STATUS_COLOURS[s.status],
+                "url": reverse("scenes:scene_detail", args=[s.pk]),
+            },
+        }
+        for s in scenes
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _hotspot_feature(cell) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": cell.polygon_4326},
+        "properties": {"count": cell.count, "share": round(cell.share, 4)},
+    }
+
+
+def _geojson(geometry):
+    import json
+
+    return json.loads(geometry.geojson)
+
+
+# --- Scene create / edit --------------------------------------------------------------------
+
+
+@login_required
+def scene_create(request):
+    if not permissions.can_create_scene(request.user):
+        raise PermissionDenied
+    form = SceneForm(request.POST or None, user=request.user, nonce=request.csp_nonce)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in SceneForm.Meta.fields}
+        scene = services.create_scene(by=request.user, **data)
+        messages.success(request, _("The scene was created."))
+        return redirect("scenes:scene_detail", scene.pk)
+    return render(request, "scenes/scene_form.html", {"form": form})
+
+
+@login_required
+def scene_edit(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    form = SceneForm(
+        request.POST or None, instance=scene, user=request.user, nonce=request.csp_nonce
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in SceneForm.Meta.fields}
+        services.update_scene(
+            scene,
+            by=request.user,
+            status_comment=form.cleaned_data.get("status_comment", ""),
+            **data,
+        )
+        messages.success(request, _("The scene was saved."))
+        return redirect("scenes:scene_detail", scene.pk)
+    return render(request, "scenes/scene_form.html", {"form": form, "scene": scene})
+
+
+# --- Scene page -----------------------------------------------------------------------------
+
+
+def _period(request) -> tuple[PeriodForm, datetime, datetime]:
+    form = PeriodForm(request.GET or None)
+    start, end = form.bounds()
+    return form, start, end
+
+
+@login_required
+def scene_detail(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk)
+    period_form, start, end = _period(request)
+    observations = Observation.objects.visible_to(request.user).filter(
+        scene=scene, occurred_at__gte=start, occurred_at__lt=end
+    )
+    matrix = analysis.time_matrix(observations)
+    hotspots = analysis.hotspot_cells(observations)
+    assessments = list(scene.assessments.select_related("organisation")[:10])
+    recent = list(
+        Observation.objects.visible_to(request.user)
+        .filter(scene=scene)
+        .select_related("organisation", "place")[:8]
+    )
+    context = {
+        "scene": scene,
+        "period_form": period_form,
+        "start": start,
+        "end": end - timedelta(days=1),
+        "observation_count": observations.count(),
+        "hotspots": hotspots[:10],
+        "concentration": analysis.concentration(observations),
+        "matrix": matrix,
+        "matrix_max": max((max(row) for row in matrix), default=0),
+        "peak_hours": analysis.peak_hours(matrix),
+        "trend": analysis.monthly_trend(
+            observations, start.date(), (end - timedelta(days=1)).date()
+        ),
+        "by_category": analysis.counts_by_category(observations),
+        "by_group": analysis.counts_by_affected_group(observations),
+        "latest_assessment": assessments[0] if assessments else None,
+        "assessments": assessments,
+        "team": scene.team.select_related("organisation"),
+        "status_history": scene.status_changes.select_related("changed_by")[:10],
+        "places": scene.places.all(),
+        "recent": recent,
+        "can_edit": permissions.can_edit_scene(request.user, scene),
+        "can_log": permissions.can_log_observation(request.user, scene),
+        "team_form": TeamAddForm(user=request.user, scene=scene),
+        "map_data": {
+            "boundary": _geojson(scene.boundary),
+            "places": [
+                {"name": p.name, "geometry": _geojson(p.geometry)} for p in scene.places.all()
+            ],
+            "observations_url": reverse("scenes:scene_observation_map", args=[scene.pk])
+            + "?"
+            + period_form.query(),
+            "hotspots": [_hotspot_feature(h) for h in hotspots],
+            "tiles": settings.MAP_TILES_URL,
+        },
+        "hours": range(24),
+        "matrix_rows": list(zip(WEEKDAYS(), matrix, strict=True)),
+        "hotspot_cell_m": settings.ODS_HOTSPOT_CELL_M,
+    }
+    return render(request, "scenes/scene_detail.html", context)
+
+
+@login_required
+@require_GET
+def scene_observation_map(request, pk):
+    """Observation points in view, or grid aggregates when there are too many of them."""
+    scene = permissions.get_scene_for_user(request.user, pk)
+    _form, start, end = _period(request)
+    observations = Observation.objects.visible_to(request.user).filter(
+        scene=scene, occurred_at__gte=start, occurred_at__lt=end
+    )
+    bbox = _bbox(request.GET.get("bbox", ""))
+    if bbox is not None:
+        observations = observations.filter(location__within=Polygon.from_bbox(bbox))
+    limit = settings.ODS_MAP_POINT_LIMIT
+    points = list(observations.order_by().values_list("pk", "location", "category")[: limit + 1])
+    if len(points) > limit:
+        cells = analysis.grid_aggregates(observations, bbox, settings.ODS_HOTSPOT_CELL_M)
+        return JsonResponse({"mode": "grid", "cells": cells})
+    return JsonResponse(
+        {
+            "mode": "points",
+            "points": [[round(p.y, 6), round(p.x, 6), pk, cat] for pk, p, cat in points],
+        }
+    )
+
+
+def _bbox(text: str):
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return (west, south, east, north)
+
+
+# --- Team ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def team_add(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    form = TeamAddForm(request.POST, user=request.user, scene=scene)
+    if form.is_valid():
+        org = form.cleaned_data["organisation"]
+        services.join_team(scene, org, lead=form.cleaned_data["is_lead"])
+        messages.success(request, _("%(org)s joined the team.") % {"org": org.name})
+    else:
+        messages.error(request, _("Choose an organisation that is not on the team."))
+    return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
+
+
+@login_required
+@require_POST
+def team_remove(request, pk, org_pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    member = get_object_or_404(scene.team, organisation_id=org_pk)
+    if member.is_lead:
+        messages.error(request, _("Choose another lead organisation before removing the lead."))
+    else:
+        services.leave_team(scene, member.organisation)
+        messages.success(request, _("%(org)s left the team.") % {"org": member.organisation.name})
+    return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
+
+
+@login_required
+@require_POST
+def team_lead(request, pk, org_pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    member = get_object_or_404(scene.team, organisation_id=org_pk)
+    services.set_lead(scene, member.organisation)
+    messages.success(request, _("%(org)s now leads the team.") % {"org": member.organisation.name})
+    return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
+
+
+# --- Symptoms and sub-places ------------------------------------------------------------------
+
+
+@login_required
+def assessment_create(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    latest = scene.assessments.first()
+    initial = (
+        {"symptoms": latest.symptoms, "location_factors": latest.location_factors} if latest else {}
+    )
+    form = SymptomAssessmentForm(request.POST or None, initial=initial)
+    form.instance.scene = scene
+    if request.method == "POST" and form.is_valid():
+        assessment = form.save(commit=False)
+        assessment.assessed_by = request.user
+        team = permissions.team_memberships(request.user, scene)
+        assessment.organisation = team[0].organisation if team else None
+        assessment.save()
+        messages.success(request, _("The symptom assessment was saved."))
+        return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#symptoms")
+    return render(request, "scenes/assessment_form.html", {"form": form, "scene": scene})
+
+
+@login_required
+def place_create(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    return _place_form(request, scene, None)
+
+
+@login_required
+def place_edit(request, pk):
+    place = permissions.get_place_for_user(request.user, pk, edit=True)
+    return _place_form(request, place.scene, place)
+
+
+def _place_form(request, scene, place):
+    form = PlaceForm(request.POST or None, instance=place, scene=scene, nonce=request.csp_nonce)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The sub-place was saved."))
+        return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#places")
+    return render(request, "scenes/place_form.html", {"form": form, "scene": scene, "place": place})
+
+
+# --- Observations ---------------------------------------------------------------------------
+
+
+@login_required
+def observation_create(request):
+    scene = None
+    scene_id = request.GET.get("scene") or request.session.get(LAST_SCENE_SESSION_KEY)
+    if scene_id:
+        try:
+            scene = permissions.get_scene_for_user(request.user, scene_id)
+        except Exception:  # an old or forged id: start without a scene
+            scene = None
+    form = ObservationForm(request.POST or None, user=request.user, scene=scene)
+    if not form.fields["scene"].queryset.exists():
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            observation = form.save()
+        request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
+        messages.success(request, _("The observation was logged. Thank you!"))
+        if "another" in request.POST:
+            return redirect(reverse("scenes:observation_create") + f"?scene={observation.scene_id}")
+        return redirect("scenes:scene_detail", observation.scene_id)
+    chosen = form._chosen_scene()
+    scenes_data = {
+        str(s.pk): {
+            "boundary": _geojson(s.boundary),
+            "places": {str(p.pk): p.name for p in s.places.all()},
+        }
+        for s in form.fields["scene"].queryset.prefetch_related("places")
+    }
+    return render(
+        request,
+        "scenes/observation_form.html",
+        {
+            "form": form,
+            "scene": chosen,
+            "map_data": {"scenes": scenes_data, "tiles": settings.MAP_TILES_URL},
+        },
+    )
+
+
+@login_required
+def observation_list(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk)
+    form = ObservationFilterForm(request.GET or None, scene=scene)
+    observations = form.filter(
+        Observation.objects.visible_to(request.user)
+        .filter(scene=scene)
+        .select_related("place", "organisation", "reported_by")
+    )
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(
+            f"observationer-{scene.pk}",
+            [_("When"), _("Category"), _("Source"), _("Sub-place"), _("Number of people"),
+             _("Affected groups"), _("Insecurity (1–5)"), _("Latitude"), _("Longitude"),
+             _("Description"), _("Organisation")],
+            (
+                (timezone.localtime(o.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                 o.get_category_display(), o.get_source_display(),
+                 o.place.name if o.place else "", o.people_count,
+                 ", ".join(o.affected_group_labels()),
+                 o.insecurity, round(o.location.y, 6), round(o.location.x, 6), o.description,
+                 o.organisation.name)
+                for o in observations.iterator(chunk_size=2000)
+            ),
+            fmt,
+        )  # fmt: skip
+    page = observations[:200]
+    return render(
+        request,
+        "scenes/observation_list.html",
+        {
+            "scene": scene,
+            "form": form,
+            "observations": page,
+            "total": observations.count(),
+            "query": request.GET.urlencode(),
+            "can_log": permissions.can_log_observation(request.user, scene),
+        },
+    )
+
+
+@login_required
+def observation_detail(request, pk):
+    observation = permissions.get_observation_for_user(request.user, pk)
+    return render(request, "scenes/observation_detail.html", {"observation": observation})

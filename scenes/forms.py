@@ -63,6 +63,11 @@ class SceneForm(forms.ModelForm):
         label=_("Comment on a status change"), required=False, max_length=500
     )
 
+    field_order = [
+        "name", "municipality", "area_type", "place_type", "status", "status_comment",
+        "boundary", "boundary_coordinates", "description", "identified_on", "closed_on",
+    ]  # fmt: skip
+
     class Meta:
         model = Scene
         fields = [

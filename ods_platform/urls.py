@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from . import views
 
@@ -16,7 +17,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("actors/", include("actors.urls")),
     path("", include("scenes.urls")),
-    path("api/v1/", include("scenes.api_urls")),  # TEMP-API-TEST
+    # The API; DRF's browsable pages at /api/v1/ are its documentation in the browser.
+    path("api/v1/", include("scenes.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/", admin.site.urls),
 ]
 

@@ -277,13 +277,14 @@ class ObservationForm(forms.ModelForm):
             self.instance.location = Point(lon, lat, srid=4326)
         scene = cleaned.get("scene")
         if scene is not None:
-            memberships = permissions.logging_memberships(self.user, scene)
             chosen = cleaned.get("organisation")
-            match = [m for m in memberships if chosen is None or m.organisation_id == chosen.pk]
-            if not match:
+            organisation = permissions.logging_organisation(
+                self.user, scene, chosen.pk if chosen else None
+            )
+            if organisation is None:
                 self.add_error("organisation", _("You cannot log for that organisation here."))
             else:
-                self.instance.organisation = match[0].organisation
+                self.instance.organisation = organisation
         self.instance.reported_by = self.user
         return cleaned
 

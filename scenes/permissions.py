@@ -89,6 +89,15 @@ def logging_memberships(user, scene: Scene) -> list[Membership]:
     return [m for m in team_memberships(user, scene) if m.role in LOGGING_ROLES]
 
 
+def logging_organisation(user, scene: Scene, chosen_id: int | None = None):
+    """The organisation an observation at the scene is logged for: the chosen one if the user
+    may log for it there, else their first; None when they may not log for it."""
+    for m in logging_memberships(user, scene):
+        if chosen_id is None or m.organisation_id == chosen_id:
+            return m.organisation
+    return None
+
+
 def can_log_observation(user, scene: Scene) -> bool:
     return bool(logging_memberships(user, scene))
 

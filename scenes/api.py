@@ -1,0 +1,440 @@
+"""The REST API (v1): scenes, their sub-places, and observations.
+
+Every queryset starts from `visible_to(request.user)`, so an object the user may not see
+answers 404 as if it did not exist; an object the user sees but may not change answers 403.
+Observations are validated by `Observation.full_clean()`, the same rules as the form and the
+import: the API only translates the model's errors into DRF's.
+
+Geometries are GeoJSON geometry objects in WGS 84 (longitude, latitude). Input is accepted
+only as a GeoJSON Point built from two numbers; no client text reaches GEOS or GDAL.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib.gis.geos import Point
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.fields import get_error_detail
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.settings import api_settings
+
+from actors.models import Organisation
+
+from .models import (
+    AffectedGroup,
+    Category,
+    Observation,
+    Place,
+    PlaceType,
+    Scene,
+    SceneTeam,
+    Source,
+    Status,
+)
+from .permissions import (
+    get_scene_for_user,
+    logging_memberships,
+    logging_organisation,
+    may_log_anywhere,
+)
+
+# --- GeoJSON ------------------------------------------------------------------------------
+
+GEOMETRY_SCHEMA = {
+    "type": "object",
+    "description": "A GeoJSON geometry object (RFC 7946) in WGS 84: longitude, latitude.",
+    "properties": {
+        "type": {
+            "type": "string",
+            "enum": ["Point", "Polygon", "MultiPolygon"],
+        },
+        "coordinates": {"type": "array", "items": {}},
+    },
+    "required": ["type", "coordinates"],
+}
+POINT_SCHEMA = {
+    "type": "object",
+    "description": "A GeoJSON Point in WGS 84: coordinates are [longitude, latitude].",
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {
+            "type": "array",
+            "items": {"type": "number"},
+            "minItems": 2,
+            "maxItems": 2,
+            "example": [18.0649, 59.3326],
+        },
+    },
+    "required": ["type", "coordinates"],
+}
+
+
+@extend_schema_field(GEOMETRY_SCHEMA)
+class GeometryField(serializers.Field):
+    """A geometry, written out as a GeoJSON geometry object. Read only."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return json.loads(value.json)
+
+
+@extend_schema_field(POINT_SCHEMA)
+class PointField(serializers.Field):
+    """A GeoJSON Point in WGS 84, in and out.
+
+    Only `{"type": "Point", "coordinates": [lon, lat]}` with two finite numbers in range is
+    accepted; the Point is built from the numbers, so no client text reaches GEOS or GDAL.
+    """
+
+    default_error_messages = {
+        "invalid": _(
+            'Give the location as a GeoJSON Point: {{"type": "Point", "coordinates": '
+            "[longitude, latitude]}}."
+        ),
+        "coordinates": _(
+            "The coordinates must be two numbers: longitude (-180 to 180) and latitude (-90 to 90)."
+        ),
+    }
+
+    def to_representation(self, value):
+        return {"type": "Point", "coordinates": [value.x, value.y]}
+
+    def to_internal_value(self, data):
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"type", "coordinates"}
+            or data["type"] != "Point"
+        ):
+            self.fail("invalid")
+        coordinates = data["coordinates"]
+        if not isinstance(coordinates, list) or len(coordinates) != 2:
+            self.fail("coordinates")
+        lon, lat = coordinates
+        for number, limit in ((lon, 180), (lat, 90)):
+            # bool is an int; a chained comparison is False for NaN and out of range for
+            # infinities and huge integers, so only finite numbers in range pass.
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                self.fail("coordinates")
+            if not -limit <= number <= limit:
+                self.fail("coordinates")
+        return Point(float(lon), float(lat), srid=4326)
+
+
+# --- Scenes and sub-places -----------------------------------------------------------------
+
+
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    organisation = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = SceneTeam
+        fields = ["organisation", "is_lead"]
+        read_only_fields = fields
+
+
+class StatusSerializer(serializers.Serializer):
+    """A status as its stored value and its label in the request's language."""
+
+    value = extend_schema_field({"type": "string", "enum": Status.values})(
+        serializers.CharField(read_only=True)
+    )
+    label = serializers.CharField(read_only=True)
+
+    def to_representation(self, instance):
+        return {"value": instance, "label": str(Status(instance).label)}
+
+
+class SceneSerializer(serializers.ModelSerializer):
+    municipality = OrganisationRefSerializer(read_only=True)
+    status = StatusSerializer(read_only=True)
+    boundary = GeometryField()
+    team = TeamMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scene
+        fields = [
+            "id",
+            "name",
+            "municipality",
+            "area_type",
+            "place_type",
+            "status",
+            "description",
+            "identified_on",
+            "closed_on",
+            "boundary",
+            "team",
+        ]
+        read_only_fields = fields
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    geometry = GeometryField()
+
+    class Meta:
+        model = Place
+        fields = ["id", "name", "description", "geometry"]
+        read_only_fields = fields
+
+
+class SceneFilter(filters.FilterSet):
+    municipality = filters.ModelChoiceFilter(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.KOMMUN),
+        help_text="The municipality's organisation id.",
+    )
+    status = filters.ChoiceFilter(choices=Status.choices)
+    place_type = filters.ChoiceFilter(choices=PlaceType.choices)
+
+    class Meta:
+        model = Scene
+        fields = ["municipality", "status", "place_type"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The scenes you can see"),
+    retrieve=extend_schema(summary="One scene"),
+)
+class SceneViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SceneSerializer
+    filterset_class = SceneFilter
+
+    def get_queryset(self):
+        return (
+            Scene.objects.visible_to(self.request.user)
+            .select_related("municipality")
+            .prefetch_related(
+                Prefetch("team", queryset=SceneTeam.objects.select_related("organisation"))
+            )
+            .order_by("name", "pk")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The sub-places of a scene",
+        parameters=[
+            OpenApiParameter("scene_pk", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+    )
+)
+class ScenePlaceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = PlaceSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Place.objects.none()
+        # 404 when the scene does not exist or the user may not see it.
+        scene = get_scene_for_user(self.request.user, self.kwargs["scene_pk"])
+        return (
+            Place.objects.visible_to(self.request.user).filter(scene=scene).order_by("name", "pk")
+        )
+
+
+# --- Observations --------------------------------------------------------------------------
+
+
+class OrganisationField(serializers.PrimaryKeyRelatedField):
+    """Written as an organisation id, read as {"id", "name"}."""
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, value):
+        return {"id": value.pk, "name": value.name}
+
+
+class OrganisationFieldSchema(OpenApiSerializerFieldExtension):
+    """An integer in requests and {id, name} in responses.
+
+    With SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] the two are separate components and
+    each gets its own shape; otherwise the one shared component says "either".
+    """
+
+    target_class = OrganisationField
+
+    def map_serializer_field(self, auto_schema, direction):
+        request = {"type": "integer"}
+        response = auto_schema.resolve_serializer(OrganisationRefSerializer, "response").ref
+        if not spectacular_settings.COMPONENT_SPLIT_REQUEST:
+            schema = {"oneOf": [request, response]}
+        elif direction == "request":
+            schema = request
+        else:
+            schema = {"allOf": [response]}
+        return {**schema, "description": str(self.target.help_text)}
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    scene = serializers.PrimaryKeyRelatedField(queryset=Scene.objects.none())
+    place = serializers.PrimaryKeyRelatedField(
+        queryset=Place.objects.none(), required=False, allow_null=True
+    )
+    location = PointField()
+    affected_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=AffectedGroup.choices),
+        required=False,
+        max_length=len(AffectedGroup.choices),
+    )
+    organisation = OrganisationField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=(
+            "Read: the organisation the observation was logged for, as {id, name}. Write "
+            "(optional): the id of one of your organisations on the scene's team; by default "
+            "your first one."
+        ),
+    )
+    reported_by = serializers.CharField(
+        source="reported_by.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "scene",
+            "place",
+            "location",
+            "occurred_at",
+            "category",
+            "people_count",
+            "affected_groups",
+            "source",
+            "insecurity",
+            "description",
+            "organisation",
+            "reported_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "reported_by", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None:
+            self.fields["scene"].queryset = Scene.objects.visible_to(user).prefetch_related("team")
+            self.fields["place"].queryset = Place.objects.visible_to(user)
+            self.fields["organisation"].queryset = Organisation.objects.visible_to(user)
+
+    @property
+    def _user(self):
+        return self.context["request"].user
+
+    def validate_scene(self, scene):
+        # The scene is visible (the field's queryset); logging there is a permission.
+        if not logging_memberships(self._user, scene):
+            raise PermissionDenied(_("You cannot log observations at this scene."))
+        return scene
+
+    def validate(self, attrs):
+        scene = attrs["scene"]
+        chosen = attrs.pop("organisation", None)
+        organisation = logging_organisation(self._user, scene, chosen.pk if chosen else None)
+        if organisation is None:
+            raise serializers.ValidationError(
+                {"organisation": _("You cannot log for that organisation here.")}
+            )
+        attrs["organisation"] = organisation
+        attrs["reported_by"] = self._user
+        # The model holds every rule; run exactly those, on the observation as it would be
+        # saved, and answer with its field names and messages.
+        try:
+            Observation(**attrs).full_clean()
+        except DjangoValidationError as exc:
+            detail = get_error_detail(exc)
+            if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
+                detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(detail) from None
+        return attrs
+
+
+class IdFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+extend_schema_field(OpenApiTypes.INT)(IdFilter)
+
+
+class ObservationFilter(filters.FilterSet):
+    scene = IdFilter(field_name="scene_id", help_text="A scene id.")
+    place = IdFilter(field_name="place_id", help_text="A sub-place id.")
+    category = filters.ChoiceFilter(choices=Category.choices)
+    source = filters.ChoiceFilter(choices=Source.choices)
+    occurred_after = filters.IsoDateTimeFilter(
+        field_name="occurred_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 date-time; observations at or after it.",
+    )
+    occurred_before = filters.IsoDateTimeFilter(
+        field_name="occurred_at",
+        lookup_expr="lt",
+        help_text="ISO 8601 date-time; observations before it.",
+    )
+
+    class Meta:
+        model = Observation
+        fields = ["scene", "place", "category", "source", "occurred_after", "occurred_before"]
+
+
+class MayLogObservations(BasePermission):
+    """Reading is for every signed-in user; logging for roles that log somewhere."""
+
+    message = _("Your role does not log observations.")
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or may_log_anywhere(request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The observations you can see, newest first"),
+    retrieve=extend_schema(summary="One observation"),
+    create=extend_schema(summary="Log an observation"),
+)
+class ObservationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ObservationSerializer
+    filterset_class = ObservationFilter
+    # A location is a GeoJSON object, which only a JSON body can carry.
+    parser_classes = [JSONParser]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, MayLogObservations]
+
+    def get_queryset(self):
+        return (
+            Observation.objects.visible_to(self.request.user)
+            .select_related("organisation", "reported_by")
+            .order_by("-occurred_at", "-pk")
+        )

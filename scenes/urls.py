@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import imports, views
 
 app_name = "scenes"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("scenes/<int:pk>/places/new/", views.place_create, name="place_create"),
     path("places/<int:pk>/edit/", views.place_edit, name="place_edit"),
     path("scenes/<int:pk>/observations/", views.observation_list, name="observation_list"),
+    path(
+        "scenes/<int:pk>/observations/import/",
+        imports.observation_import,
+        name="observation_import",
+    ),
     path("observations/new/", views.observation_create, name="observation_create"),
     path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
 ]

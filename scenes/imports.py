@@ -1,0 +1,601 @@
+"""Importing observations from a CSV or XLSX file: upload and dry run, then confirm.
+
+The page works in two steps, and nothing is saved before the second:
+
+1. Upload (dry run). tablib reads the file (XLSX when the bytes are a zip archive, otherwise
+   CSV in UTF-8 or, as Swedish Excel writes it, Windows-1252, separated by commas or
+   semicolons). Every row becomes an unsaved `Observation` for this scene, with the
+   organisation and the logging user taken from the request, never from the file, and
+   `full_clean()` runs the model's rules on it: the same rules as the form and the API. The
+   preview shows every row with its errors.
+
+2. Confirm. Only when no row has an error are the rows kept, in the server-side session
+   (never in the page): the page carries only a random token naming them. A file with errors
+   is not kept at all, so text the model refuses, such as a personal identity number, is
+   never stored anywhere. A confirm whose token, user or scene does not match the pending
+   import changes nothing. Otherwise, with the scene row locked, every row is validated
+   again (the boundary, the sub-places or the clock may have changed since the preview),
+   and only if no row has an error are they all created with one `bulk_create`, in one
+   transaction that also spends the token. A second confirm of the same token (a double
+   click, a second tab) waits for the lock, reads the session again from its store, finds
+   the token spent and imports nothing.
+
+Asking for the file again at confirm would have been the other safe design; the session
+keeps the confirm to one click and trusts nothing the client sends back except the token.
+Headings and choices are accepted in Swedish and in English (the export writes them in the
+user's language) and choices also by their stored codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import tablib
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from ods_platform.lib.export import FORMATS, table_response
+
+from . import permissions
+from .models import AffectedGroup, Category, Observation, Scene, Source
+
+MAX_UPLOAD_MB = 5
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_ROWS = 5000
+# An XLSX file is a zip archive: refuse one that unpacks to far more than a workbook of
+# MAX_ROWS rows could need, before openpyxl reads it.
+MAX_XLSX_UNPACKED_BYTES = 60 * 1024 * 1024
+SESSION_KEY = "ods_observation_import"
+# The preview's error summary lists at most this many rows; the table shows all of them.
+SUMMARY_LIMIT = 50
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+# The export puts an apostrophe before a cell that a spreadsheet would run as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # a lazy msgid: the heading the observation export writes
+    required: bool
+
+
+# In the order of the observation export (views.observation_list), with the same headings.
+COLUMNS = (
+    Column("occurred_at", gettext_lazy("When"), True),
+    Column("category", gettext_lazy("Category"), True),
+    Column("source", gettext_lazy("Source"), True),
+    Column("place", gettext_lazy("Sub-place"), False),
+    Column("people_count", gettext_lazy("Number of people"), False),
+    Column("affected_groups", gettext_lazy("Affected groups"), False),
+    Column("insecurity", gettext_lazy("Insecurity (1–5)"), True),
+    Column("latitude", gettext_lazy("Latitude"), True),
+    Column("longitude", gettext_lazy("Longitude"), True),
+    Column("description", gettext_lazy("Description"), False),
+)
+KEYS = tuple(c.key for c in COLUMNS)
+# Columns of the export that an import does not take from the file.
+IGNORED_HEADINGS = (gettext_lazy("Organisation"),)
+
+
+class ImportFileError(Exception):
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- Reading the file -----------------------------------------------------------------------
+
+
+def _norm(text) -> str:
+    """Headings and choices compared without case, extra spaces or en dash/hyphen mix-ups."""
+    text = str(text).replace("\ufeff", "").replace("\u2013", "-").replace("\u00a0", " ")
+    return " ".join(text.split()).casefold()
+
+
+def _in_every_language(text) -> set[str]:
+    found = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.add(_norm(text))
+    return found
+
+
+def _heading_keys() -> dict[str, str | None]:
+    """Accepted headings: the export's in every language, and the model's field names."""
+    keys: dict[str, str | None] = {}
+    for heading in IGNORED_HEADINGS:
+        keys.update(dict.fromkeys(_in_every_language(heading)))
+    for column in COLUMNS:
+        keys.update(dict.fromkeys(_in_every_language(column.label), column.key))
+        keys[column.key] = column.key
+    return keys
+
+
+def _load_dataset(content: bytes) -> tablib.Dataset:
+    unreadable = ImportFileError(
+        _(
+            "The file could not be read. Upload a CSV file (comma or semicolon separated) "
+            "or an XLSX workbook."
+        ),
+        "unreadable",
+    )
+    if content.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            raise unreadable from None
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise ImportFileError(_("The workbook is too large when unpacked."), "too_large")
+        try:
+            return tablib.Dataset().load(io.BytesIO(content), format="xlsx")
+        except tablib.InvalidDimensions:
+            raise _too_many_cells() from None
+        except Exception:  # openpyxl raises many kinds of errors on a broken workbook
+            raise unreadable from None
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")  # Swedish Excel's "CSV (semicolon separated)"
+        except UnicodeDecodeError:
+            raise unreadable from None
+    if "\x00" in text:
+        raise unreadable
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first_line.count)
+    if not first_line.count(delimiter):
+        delimiter = ","
+    try:
+        return tablib.Dataset().load(text, format="csv", delimiter=delimiter)
+    except tablib.InvalidDimensions:
+        raise _too_many_cells() from None
+    except (csv.Error, ValueError):
+        raise unreadable from None
+
+
+def _too_many_cells() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "Some rows have more cells than there are headings. If decimals are written with "
+            "a comma, separate the columns with semicolons or put the numbers in quotes."
+        ),
+        "too_many_cells",
+    )
+
+
+def _cell_text(value) -> str:
+    """A cell as text, as the import stores and re-validates it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:].startswith(_FORMULA_START):
+        text = text[1:]
+    return text
+
+
+def read_rows(content: bytes) -> list[list]:
+    """[row number, [cell text in COLUMNS order]] for every non-empty row of the file.
+
+    Raises ImportFileError for a file that cannot be imported at all.
+    """
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            _("The file is larger than %(limit)d MB. Split it into smaller files.")
+            % {"limit": MAX_UPLOAD_MB},
+            "too_large",
+        )
+    dataset = _load_dataset(content)
+    headings = list(dataset.headers or [])
+    if not any(_cell_text(h) for h in headings):
+        raise ImportFileError(_("The file has no heading row."), "no_headings")
+    known = _heading_keys()
+    positions: dict[str, int] = {}
+    unnamed, unknown = [], []
+    for index, heading in enumerate(headings):
+        text = _cell_text(heading)
+        if not text:
+            unnamed.append(index)
+            continue
+        if _norm(text) not in known:
+            unknown.append(text)
+            continue
+        key = known[_norm(text)]
+        if key is None:
+            continue
+        if key in positions:
+            raise ImportFileError(
+                _("The column %(column)s appears more than once.") % {"column": text},
+                "duplicate_column",
+            )
+        positions[key] = index
+    if unknown:
+        raise ImportFileError(
+            _("Unknown columns: %(columns)s. Use the headings of the template.")
+            % {"columns": ", ".join(unknown)},
+            "unknown_columns",
+        )
+    missing = [str(c.label) for c in COLUMNS if c.required and c.key not in positions]
+    if missing:
+        raise ImportFileError(
+            _("Columns are missing: %(columns)s. Use the headings of the template.")
+            % {"columns": ", ".join(missing)},
+            "missing_columns",
+        )
+    rows = []
+    for offset, row in enumerate(dataset):
+        if any(_cell_text(row[i]) for i in unnamed):
+            raise ImportFileError(
+                _(
+                    "A column without a heading contains data. Give every column a heading "
+                    "from the template."
+                ),
+                "unnamed_column",
+            )
+        cells = [_cell_text(row[positions[k]]) if k in positions else "" for k in KEYS]
+        if any(cells):
+            rows.append([offset + 2, cells])  # the heading is row 1, as in a spreadsheet
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(limit)d rows; import at most %(limit)d at a time.")
+                % {"limit": MAX_ROWS},
+                "too_many_rows",
+            )
+    if not rows:
+        raise ImportFileError(_("The file has no rows to import."), "no_rows")
+    return rows
+
+
+# --- Validating the rows --------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    number: int
+    cells: list[str]  # what the preview shows, in COLUMNS order
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    observation: Observation | None = None
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    lookup = {}
+    for value, label in choices.choices:
+        lookup[_norm(value)] = value
+        lookup.update(dict.fromkeys(_in_every_language(label), value))
+    return lookup
+
+
+def _parse_time(text: str):
+    for fmt in _TIME_FORMATS:
+        try:
+            naive = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return timezone.make_aware(naive, timezone.get_default_timezone())
+    raise ValueError(text)
+
+
+def _parse_coordinate(text: str, limit: int) -> float:
+    text = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(text)
+    number = float(text)
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        raise ValueError(text)
+    return number
+
+
+def _field_labels() -> dict[str, str]:
+    labels = {c.key: str(c.label) for c in COLUMNS}
+    labels["location"] = f"{labels['latitude']}/{labels['longitude']}"
+    return labels
+
+
+def _error_order(name: str) -> int:
+    order = [*KEYS, "location"]
+    return order.index(name) if name in order else len(order)
+
+
+def validate_rows(scene: Scene, user, organisation, rows: list[list]) -> list[RowResult]:
+    """Each row as an unsaved observation checked by the model's own `full_clean()`."""
+    categories = _choice_lookup(Category)
+    sources = _choice_lookup(Source)
+    groups = _choice_lookup(AffectedGroup)
+    places = {_norm(p.name): p for p in scene.places.all()}
+    labels = _field_labels()
+    results = []
+    for number, cells in rows:
+        raw = dict(zip(KEYS, cells, strict=True))
+        shown = dict(raw)
+        errors: dict[str, list[str]] = {}
+        observation = Observation(scene=scene, organisation=organisation, reported_by=user)
+        # Model fields that hold the server's own objects, not the file's values: the scene,
+        # organisation and user come from the request, and the sub-place is looked up among
+        # this scene's own. Their existence checks would cost a query per row.
+        exclude = {"scene", "organisation", "reported_by", "place"}
+
+        if raw["occurred_at"]:
+            try:
+                observation.occurred_at = _parse_time(raw["occurred_at"])
+                shown["occurred_at"] = timezone.localtime(observation.occurred_at).strftime(
+                    "%Y-%m-%d %H:%M"
+                )
+            except ValueError:
+                errors["occurred_at"] = [
+                    _("Give the time as YYYY-MM-DD HH:MM, e.g. 2025-03-14 21:30.")
+                ]
+                exclude.add("occurred_at")
+        observation.category = categories.get(_norm(raw["category"]), raw["category"])
+        observation.source = sources.get(_norm(raw["source"]), raw["source"])
+        observation.affected_groups = [
+            groups.get(_norm(part), part.strip())
+            for part in re.split(r"[,;]", raw["affected_groups"])
+            if part.strip()
+        ]
+        observation.people_count = raw["people_count"] or None
+        observation.insecurity = raw["insecurity"] or None
+        observation.description = raw["description"]
+        if raw["place"]:
+            observation.place = places.get(_norm(raw["place"]))
+            if observation.place is None:
+                errors["place"] = [
+                    _("There is no sub-place called “%(name)s” at this scene.")
+                    % {"name": raw["place"]}
+                ]
+        coordinates = {}
+        for key, limit in (("latitude", 90), ("longitude", 180)):
+            if not raw[key]:
+                errors[key] = [_("This field is required.")]
+                continue
+            try:
+                coordinates[key] = _parse_coordinate(raw[key], limit)
+                shown[key] = str(coordinates[key])
+            except ValueError:
+                errors[key] = [
+                    _("Give a number between -%(limit)d and %(limit)d, e.g. %(example)s.")
+                    % {"limit": limit, "example": "59.3326" if limit == 90 else "18.0649"}
+                ]
+        if len(coordinates) == 2:
+            observation.location = Point(
+                coordinates["longitude"], coordinates["latitude"], srid=4326
+            )
+        else:
+            exclude.add("location")
+
+        try:
+            observation.full_clean(exclude=exclude)
+        except ValidationError as exc:
+            for name, messages_ in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages_)
+
+        if observation.category in Category.values:
+            shown["category"] = observation.get_category_display()
+        if observation.source in Source.values:
+            shown["source"] = observation.get_source_display()
+        if all(g in AffectedGroup.values for g in observation.affected_groups):
+            shown["affected_groups"] = ", ".join(observation.affected_group_labels())
+        results.append(
+            RowResult(
+                number=number,
+                cells=[shown[k] for k in KEYS],
+                errors=[
+                    (labels.get(name, _("Row")), message)
+                    for name in sorted(errors, key=_error_order)
+                    for message in errors[name]
+                ],
+                observation=None if errors else observation,
+            )
+        )
+    return results
+
+
+# --- The page -------------------------------------------------------------------------------
+
+
+class ObservationImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    rows: list[list] | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("At most %(size)d MB and %(rows)d rows.") % {
+            "size": MAX_UPLOAD_MB,
+            "rows": MAX_ROWS,
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(limit)d MB. Split it into smaller files.")
+                % {"limit": MAX_UPLOAD_MB},
+                code="too_large",
+            )
+        try:
+            self.rows = read_rows(upload.read(MAX_UPLOAD_BYTES + 1))
+        except ImportFileError as exc:
+            raise ValidationError(exc.message, code=exc.code) from None
+        return upload
+
+
+def _organisation(user, scene):
+    return permissions.logging_organisation(user, scene)
+
+
+def _column_help(scene):
+    return {
+        "categories": [str(label) for label in Category.labels],
+        "sources": [str(label) for label in Source.labels],
+        "groups": [str(label) for label in AffectedGroup.labels],
+        "places": [p.name for p in scene.places.all()],
+        "max_distance": settings.ODS_OBSERVATION_MAX_DISTANCE_M,
+    }
+
+
+def _render(request, scene, form, *, results=None, token=None, filename="", confirm_error=""):
+    context = {
+        "scene": scene,
+        "form": form,
+        "columns": COLUMNS,
+        "organisation": _organisation(request.user, scene),
+        "help": _column_help(scene),
+        "max_rows": MAX_ROWS,
+        "confirm_error": confirm_error,
+    }
+    if results is not None:
+        failed = [r for r in results if r.errors]
+        context.update(
+            results=results,
+            ok_count=len(results) - len(failed),
+            error_count=len(failed),
+            summary=failed[:SUMMARY_LIMIT],
+            summary_more=max(len(failed) - SUMMARY_LIMIT, 0),
+            token=token if not failed else None,
+            filename=filename,
+        )
+    return render(request, "scenes/observation_import.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def observation_import(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk, log=True)
+    if request.method == "GET":
+        fmt = request.GET.get("template")
+        if fmt in FORMATS:
+            return table_response("observationer-mall", [c.label for c in COLUMNS], [], fmt)
+        return _render(request, scene, ObservationImportForm())
+    if "token" in request.POST:
+        return _confirm(request, scene)
+    form = ObservationImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, scene, form)
+    results = validate_rows(scene, request.user, _organisation(request.user, scene), form.rows)
+    filename = form.cleaned_data["file"].name[:200]
+    # A new upload replaces any earlier pending import. Only a file without errors is kept,
+    # so that text the model refuses (a personal identity number) is never stored, not
+    # even in the session.
+    request.session.pop(SESSION_KEY, None)
+    token = None
+    if not any(r.errors for r in results):
+        token = secrets.token_urlsafe(24)
+        request.session[SESSION_KEY] = {
+            "token": token,
+            "scene": scene.pk,
+            "user": request.user.pk,
+            "filename": filename,
+            "rows": form.rows,
+        }
+    return _render(
+        request, scene, ObservationImportForm(), results=results, token=token, filename=filename
+    )
+
+
+def _pending(session_data, token: str, scene, user) -> dict | None:
+    """The pending import the token names, if it is this user's at this scene."""
+    pending = session_data.get(SESSION_KEY)
+    if (
+        not isinstance(pending, dict)
+        or not token
+        or not secrets.compare_digest(str(pending.get("token", "")).encode(), token.encode())
+        or pending.get("scene") != scene.pk
+        or pending.get("user") != user.pk
+    ):
+        return None
+    return pending
+
+
+def _confirm(request, scene):
+    token = request.POST.get("token", "")
+    if _pending(request.session, token, scene, request.user) is None:
+        return _expired(request, scene)
+    organisation = _organisation(request.user, scene)
+    with transaction.atomic():
+        # The lock orders two confirms of one import, and the session is read again from
+        # its store under it: the second confirm finds the token spent by the first.
+        locked = Scene.objects.select_for_update().get(pk=scene.pk)
+        pending = _pending(request.session.load(), token, scene, request.user)
+        if pending is None:
+            return _expired(request, scene)
+        results = validate_rows(locked, request.user, organisation, pending["rows"])
+        failed = any(r.errors for r in results)
+        if not failed:
+            Observation.objects.bulk_create([r.observation for r in results])
+        # Spent either way: after an error the corrected file is uploaded again.
+        request.session.pop(SESSION_KEY, None)
+        request.session.save()
+    if failed:
+        messages.error(
+            request,
+            _(
+                "Nothing was imported: some rows are no longer valid. Correct the file and "
+                "upload it again."
+            ),
+        )
+        return _render(
+            request,
+            scene,
+            ObservationImportForm(),
+            results=results,
+            filename=pending.get("filename", ""),
+        )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d observation was imported.",
+            "%(count)d observations were imported.",
+            len(results),
+        )
+        % {"count": len(results)},
+    )
+    return redirect("scenes:observation_list", scene.pk)
+
+
+def _expired(request, scene):
+    return _render(
+        request,
+        scene,
+        ObservationImportForm(),
+        confirm_error=_(
+            "The preview is no longer available or belongs to another upload. Nothing was "
+            "imported. Upload the file again."
+        ),
+    )

@@ -10,6 +10,8 @@ from actors.models import Organisation, User
 from actors.reference import load_organisations
 from actors.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from ods_platform.testing import CHROMIUM_LAUNCH
+from scenes.demo import load_scenes
+from scenes.models import Scene
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +94,22 @@ def outsider(db):
     return MembershipFactory(
         user=UserFactory(username="outsider"), organisation=org, role="viewer"
     ).user
+
+
+@pytest.fixture
+def demo_scenes(personas) -> dict[str, Scene]:
+    """The eight demo scenes with their teams, a few observations each, by short name."""
+    load_scenes(per_scene=12)
+    return {s.name.removesuffix(" (demo)"): s for s in Scene.objects.all()}
+
+
+@pytest.fixture
+def sergels(demo_scenes):
+    """Stockholm's Sergels torg: team Stockholm (lead), LPO City, Trafikförvaltningen, KVV."""
+    return demo_scenes["Sergels torg"]
+
+
+@pytest.fixture
+def fittja(demo_scenes):
+    """Botkyrka's Fittja centrum: team Botkyrka (lead) and LPO City."""
+    return demo_scenes["Fittja centrum"]

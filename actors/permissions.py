@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.http import Http404
+
+from ods_platform.lib.access import get_visible_or_404
 
 if TYPE_CHECKING:
     from .models import Membership, Organisation
@@ -79,7 +80,4 @@ def get_organisation_for_user(user, pk) -> Organisation:
     """The organisation with this id if the user may see it, else 404."""
     from .models import Organisation
 
-    try:
-        return Organisation.objects.visible_to(user).get(pk=pk)
-    except (Organisation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return get_visible_or_404(Organisation.objects, user, pk)

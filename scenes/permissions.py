@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
 
 from actors.permissions import (
     COORDINATOR_ROLES,
@@ -26,6 +25,7 @@ from actors.permissions import (
     is_regional_coordinator,
     memberships_of,
 )
+from ods_platform.lib.access import get_visible_or_404
 
 if TYPE_CHECKING:
     from actors.models import Membership
@@ -60,13 +60,18 @@ class SceneQuerySet(models.QuerySet):
 
 
 class SceneChildQuerySet(models.QuerySet):
-    """For models with a `scene` foreign key: visible exactly when their scene is."""
+    """For models that hang on a scene: visible exactly when their scene is.
+
+    `scene_lookup` is the path from the model to the scene's id; models further down (a SARA
+    case's actions, say) subclass with a longer path and keep the same rule."""
+
+    scene_lookup = "scene_id"
 
     def visible_to(self, user):
         if not getattr(user, "is_authenticated", False):
             return self.none()
         ids = visible_scene_ids(user)
-        return self if ids is None else self.filter(scene_id__in=ids)
+        return self if ids is None else self.filter(**{f"{self.scene_lookup}__in": ids})
 
 
 def team_memberships(user, scene: Scene) -> list[Membership]:
@@ -134,18 +139,11 @@ def can_create_scene(user) -> bool:
     return ids is None or bool(ids)
 
 
-def _get_visible(queryset, user, pk):
-    try:
-        return queryset.visible_to(user).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def get_scene_for_user(user, pk, *, edit=False, log=False) -> Scene:
     """The scene if the user may see it (else 404) and do what is asked (else 403)."""
     from .models import Scene
 
-    scene = _get_visible(Scene.objects.prefetch_related("team"), user, pk)
+    scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied
     if log and not can_log_observation(user, scene):
@@ -156,7 +154,7 @@ def get_scene_for_user(user, pk, *, edit=False, log=False) -> Scene:
 def get_place_for_user(user, pk, *, edit=False):
     from .models import Place
 
-    place = _get_visible(Place.objects.select_related("scene"), user, pk)
+    place = get_visible_or_404(Place.objects.select_related("scene"), user, pk)
     if edit and not can_edit_scene(user, place.scene):
         raise PermissionDenied
     return place
@@ -165,7 +163,7 @@ def get_place_for_user(user, pk, *, edit=False):
 def get_observation_for_user(user, pk):
     from .models import Observation
 
-    return _get_visible(
+    return get_visible_or_404(
         Observation.objects.select_related("scene", "place", "organisation", "reported_by"),
         user,
         pk,

@@ -1,0 +1,152 @@
+"""SARA workflows: every way in (pages, API, demo loader) calls these verbs.
+
+The phase rules live here once. Moving forward needs what the phase is for: a problem
+statement before Analysis, an analysis entry before Response, an action before Assessment and
+an assessment before Closed. Moving back one phase is allowed with a reason. A blocked move
+says what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    OPEN_STATUSES,
+    PHASE_ORDER,
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Case,
+    Phase,
+    PhaseChange,
+)
+
+
+class TransitionBlocked(Exception):
+    """A phase move that is not allowed; the message says why, for the user."""
+
+
+def _requirement(case: Case, to_phase: str) -> str | None:
+    """What is missing before the case may enter `to_phase` going forward, or None."""
+    if to_phase == Phase.ANALYSIS and not case.problem_statement.strip():
+        return _("Write the problem statement before moving on to Analysis.")
+    if to_phase == Phase.RESPONSE and not case.analyses.exists():
+        return _("Add at least one analysis entry before moving on to Response.")
+    if to_phase == Phase.ASSESSMENT and not case.actions.exists():
+        return _("Add at least one action before moving on to Assessment.")
+    if to_phase == Phase.CLOSED and not case.assessments.exists():
+        return _("Write an assessment before closing the case.")
+    return None
+
+
+def next_phase(case: Case) -> str | None:
+    index = PHASE_ORDER.index(case.phase)
+    return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
+
+
+def previous_phase(case: Case) -> str | None:
+    index = PHASE_ORDER.index(case.phase)
+    return PHASE_ORDER[index - 1] if index > 0 else None
+
+
+def blocked_reason(case: Case) -> str | None:
+    """Why the case cannot move forward now, or None when it can."""
+    target = next_phase(case)
+    return _("The case is closed.") if target is None else _requirement(case, target)
+
+
+@transaction.atomic
+def open_case(*, by, scene, owner, title, **fields) -> Case:
+    case = Case(scene=scene, owner=owner, title=title, created_by=by, **fields)
+    case.full_clean()
+    case.save()
+    PhaseChange.objects.create(case=case, to_phase=case.phase, changed_by=by)
+    return case
+
+
+@transaction.atomic
+def move_phase(case: Case, to_phase: str, *, by, comment: str = "") -> Case:
+    """Move one phase forward (if its requirement is met) or back (with a reason)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if to_phase == next_phase(case):
+        missing = _requirement(case, to_phase)
+        if missing:
+            raise TransitionBlocked(missing)
+    elif to_phase == previous_phase(case):
+        if not comment.strip():
+            raise TransitionBlocked(_("Give a reason for going back a phase."))
+    else:
+        raise TransitionBlocked(_("A case moves one phase at a time."))
+    PhaseChange.objects.create(
+        case=case, from_phase=case.phase, to_phase=to_phase, changed_by=by, comment=comment
+    )
+    case.phase = to_phase
+    case.save(update_fields=["phase", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def post_action_update(
+    action: Action, *, by, text: str = "", status: str = "", output_achieved=None
+) -> ActionUpdate:
+    """Record progress on an action; a status or output given updates the action too."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    update = ActionUpdate(
+        action=action,
+        written_by=by,
+        text=text,
+        status=status if status and status != action.status else "",
+        output_achieved=output_achieved,
+    )
+    update.full_clean()
+    update.save()
+    changed = ["updated_at"]
+    if update.status:
+        action.status = update.status
+        changed.append("status")
+        if update.status == ActionStatus.DONE and action.completed_on is None:
+            action.completed_on = timezone.localdate()
+            changed.append("completed_on")
+    if output_achieved is not None:
+        action.output_achieved = output_achieved
+        changed.append("output_achieved")
+    action.save(update_fields=changed)
+    return update
+
+
+@dataclass(frozen=True)
+class ProcessFigures:
+    """Were the actions carried out as planned: counts by status, overdue, output."""
+
+    by_status: dict[str, int]
+    total: int
+    overdue: int
+    with_output_target: int
+    output_target_met: int
+
+
+def process_figures(case: Case) -> ProcessFigures:
+    """The assessment's process figures, in one query."""
+    today = timezone.localdate()
+    row = case.actions.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+        with_target=Count("pk", filter=Q(output_target__isnull=False)),
+        met=Count(
+            "pk",
+            filter=Q(output_target__isnull=False, output_achieved__gte=F("output_target")),
+        ),
+        **{f"s_{s}": Count("pk", filter=Q(status=s)) for s in ActionStatus.values},
+    )
+    return ProcessFigures(
+        by_status={s: row[f"s_{s}"] for s in ActionStatus.values},
+        total=row["total"],
+        overdue=row["overdue"],
+        with_output_target=row["with_target"],
+        output_target_met=row["met"],
+    )

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from sara.permissions import ACTION_ROLES
 from scenes.permissions import may_log_anywhere
 
 from . import permissions
+from .permissions import roles_of
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ def _items(user):
     yield _("Start"), "home", True
     yield _("Scenes"), "scenes:scene_list", True
     yield _("Log observation"), "scenes:observation_create", may_log_anywhere(user)
+    yield _("My actions"), "sara:my_actions", bool(roles_of(user) & ACTION_ROLES)
     yield _("Organisations"), "actors:organisation_list", True
     yield _("Security"), "mfa_index", True
     yield _("Administration"), "admin:index", user.is_staff

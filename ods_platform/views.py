@@ -3,8 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from sara.models import OPEN_STATUSES, Action
 
 from . import health
 
@@ -14,7 +17,9 @@ def home(request):
     memberships = request.user.memberships.select_related("organisation").order_by(
         "organisation__name"
     )
-    return render(request, "home.html", {"memberships": memberships})
+    mine = Action.objects.responsible_of(request.user)
+    overdue = mine.filter(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate()).count()
+    return render(request, "home.html", {"memberships": memberships, "overdue_actions": overdue})
 
 
 @never_cache

@@ -9,6 +9,7 @@ says what is missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -150,3 +151,34 @@ def process_figures(case: Case) -> ProcessFigures:
         with_output_target=row["with_target"],
         output_target_met=row["met"],
     )
+
+
+@dataclass(frozen=True)
+class GoalFigures:
+    """The goal's indicator before the case opened and since, from observations."""
+
+    days: int
+    before_start: object
+    opened: object
+    after_end: object
+    before: int
+    after: int
+
+
+def goal_figures(case: Case, observations, days: int = 90) -> GoalFigures:
+    """Observations at the case's sub-places (or the whole scene) in the `days` before the case
+    opened and in the latest `days` since, in one query. `observations` is already limited to
+    what the user may see."""
+    opened = case.created_at
+    now = timezone.now()
+    after_start = max(opened, now - timedelta(days=days))
+    observations = observations.filter(scene_id=case.scene_id)
+    place_ids = [p.pk for p in case.places.all()]
+    if place_ids:
+        observations = observations.filter(place_id__in=place_ids)
+    before_start = opened - timedelta(days=days)
+    row = observations.aggregate(
+        before=Count("pk", filter=Q(occurred_at__gte=before_start, occurred_at__lt=opened)),
+        after=Count("pk", filter=Q(occurred_at__gte=after_start, occurred_at__lte=now)),
+    )
+    return GoalFigures(days, before_start, opened, now, row["before"], row["after"])

@@ -1,0 +1,136 @@
+"""Forms for SARA cases, analyses, actions, updates and assessments.
+
+Choices offer only what the user may use: owners they coordinate, the scene's sub-places and
+team organisations, staff of those organisations. The models' clean() methods hold the rules.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from actors.models import Organisation, User
+
+from . import permissions
+from .models import Action, ActionStatus, Analysis, Assessment, Case, Method
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = [
+            "title",
+            "owner",
+            "places",
+            "problem_statement",
+            "goal_indicator",
+            "goal_baseline",
+            "goal_target",
+            "goal_date",
+        ]
+        widgets = {
+            "places": forms.CheckboxSelectMultiple,
+            "problem_statement": forms.Textarea(attrs={"rows": 4}),
+            "goal_date": DATE,
+        }
+
+    def __init__(self, *args, user, scene, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.scene = scene
+        owners = permissions.case_owner_choices(user, scene)
+        if self.instance.pk:
+            owners.append(self.instance.owner_id)
+        self.fields["owner"].queryset = Organisation.objects.filter(pk__in=owners)
+        self.fields["places"].queryset = scene.places.all()
+
+
+class PhaseForm(forms.Form):
+    to_phase = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Reason (needed when going back)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AnalysisForm(forms.ModelForm):
+    class Meta:
+        model = Analysis
+        fields = [
+            "area",
+            "place",
+            "finding",
+            "handler",
+            "handler_weak",
+            "guardian",
+            "guardian_weak",
+            "manager",
+            "manager_weak",
+        ]
+        widgets = {"finding": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+        self.fields["place"].queryset = case.scene.places.all()
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = [
+            "title",
+            "method",
+            "analysis",
+            "description",
+            "responsible",
+            "assignee",
+            "status",
+            "start_on",
+            "due_on",
+            "output_unit",
+            "output_target",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "start_on": DATE,
+            "due_on": DATE,
+        }
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+        team = case.scene.team.values("organisation_id")
+        self.fields["responsible"].queryset = Organisation.objects.filter(pk__in=team)
+        self.fields["assignee"].queryset = (
+            User.objects.filter(memberships__organisation_id__in=team, is_active=True)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        self.fields["method"].queryset = Method.objects.filter(is_active=True)
+        self.fields["analysis"].queryset = case.analyses.all()
+
+
+class ActionUpdateForm(forms.Form):
+    text = forms.CharField(
+        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Unchanged")), *ActionStatus.choices], required=False
+    )
+    output_achieved = forms.DecimalField(
+        label=_("Output achieved so far"), required=False, min_value=0, max_digits=12
+    )
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["assessed_on", "process", "effect", "conclusion"]
+        widgets = {
+            "assessed_on": DATE,
+            "process": forms.Textarea(attrs={"rows": 3}),
+            "effect": forms.Textarea(attrs={"rows": 3}),
+            "conclusion": forms.Textarea(attrs={"rows": 2}),
+        }

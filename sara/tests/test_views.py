@@ -1,0 +1,160 @@
+"""SARA pages: cases, phases, actions, updates and My actions, for each persona."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sara import services
+from sara.models import Action, ActionUpdate, Analysis, Case, Phase
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(sergels, reference_orgs, stockholm_coordinator):
+    case = services.open_case(
+        by=stockholm_coordinator,
+        scene=sergels,
+        owner=reference_orgs["kommun-0180"],
+        title="Försäljning vid Plattan kvällstid",
+        problem_statement="Öppen försäljning vid Plattan fredag och lördag kväll.",
+    )
+    return case
+
+
+def _action(case, org, **fields):
+    action = Action(case=case, title=fields.pop("title"), responsible=org, **fields)
+    action.full_clean()
+    action.save()
+    return action
+
+
+@pytest.fixture
+def actions(case, reference_orgs, transit_officer, police_officer):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    return {
+        "light": _action(case, reference_orgs["region-stockholm-tf"], title="Belysning i uppgången",
+                         assignee=transit_officer, output_unit="platser", output_target=3),
+        "staff": _action(case, reference_orgs["region-stockholm-tf"],
+                         title="Extra trygghetsvärdar", due_on=yesterday),
+        "patrol": _action(case, reference_orgs["lpo-city"], title="Närvaropatrullering",
+                          assignee=police_officer, output_unit="patrulltimmar", output_target=40),
+    }  # fmt: skip
+
+
+def test_transit_officer_sees_only_its_organisations_actions(client, actions, transit_officer):
+    client.force_login(transit_officer)
+    page = client.get(reverse("sara:my_actions"))
+    titles = [a.title for a in page.context["actions"]]
+    assert titles == ["Extra trygghetsvärdar", "Belysning i uppgången"]  # overdue first
+    assert "Närvaropatrullering" not in page.content.decode()
+    assert "försenad" in page.content.decode()
+
+
+def test_transit_officer_marks_an_action_done_with_its_output(client, actions, transit_officer):
+    client.force_login(transit_officer)
+    light = actions["light"]
+    response = client.post(
+        reverse("sara:action_detail", args=[light.pk]),
+        {"text": "Tre armaturer bytta.", "status": "genomford", "output_achieved": "3"},
+    )
+    assert response.status_code == 302
+    light.refresh_from_db()
+    assert (light.status, light.output_achieved) == ("genomford", Decimal(3))
+    assert light.completed_on == timezone.localdate()
+    update = ActionUpdate.objects.get(action=light)
+    assert update.written_by == transit_officer
+    page = client.get(reverse("sara:action_detail", args=[light.pk])).content.decode()
+    assert "Tre armaturer bytta." in page
+
+
+def test_transit_officer_cannot_edit_the_case_or_update_a_police_action(
+    client, case, actions, transit_officer
+):
+    client.force_login(transit_officer)
+    assert client.get(reverse("sara:case_edit", args=[case.pk])).status_code == 403
+    patrol = actions["patrol"]
+    response = client.post(reverse("sara:action_detail", args=[patrol.pk]), {"status": "avbruten"})
+    assert response.status_code == 403
+    patrol.refresh_from_db()
+    assert patrol.status == "planerad"
+    for name in ("case_phase", "analysis_add", "action_add", "assessment_add"):
+        assert client.post(reverse(f"sara:{name}", args=[case.pk]), {}).status_code == 403
+    # Reading is allowed: it is a team organisation of the scene.
+    assert client.get(reverse("sara:case_detail", args=[case.pk])).status_code == 200
+
+
+def test_another_scenes_case_and_actions_are_404(client, case, actions, botkyrka_coordinator):
+    client.force_login(botkyrka_coordinator)
+    assert client.get(reverse("sara:case_detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("sara:case_edit", args=[case.pk])).status_code == 404
+    light = actions["light"]
+    assert client.get(reverse("sara:action_detail", args=[light.pk])).status_code == 404
+    assert client.post(reverse("sara:case_phase", args=[case.pk]), {}).status_code == 404
+    assert not client.get(reverse("sara:my_actions")).context["actions"]
+
+
+def test_pages_need_log_in(client, case, actions):
+    for url in (
+        reverse("sara:case_detail", args=[case.pk]),
+        reverse("sara:action_detail", args=[actions["light"].pk]),
+        reverse("sara:my_actions"),
+    ):
+        assert client.get(url)["Location"].startswith("/accounts/login/")
+
+
+def test_coordinator_cannot_close_without_an_assessment_and_is_told_why(
+    client, case, actions, stockholm_coordinator
+):
+    Analysis.objects.create(case=case, area="place", finding="Mörk passage.")
+    for phase in (Phase.ANALYSIS, Phase.RESPONSE, Phase.ASSESSMENT):
+        case = services.move_phase(case, phase, by=stockholm_coordinator)
+    client.force_login(stockholm_coordinator)
+    response = client.post(
+        reverse("sara:case_phase", args=[case.pk]), {"to_phase": "closed"}, follow=True
+    )
+    assert "Skriv en bedömning innan ärendet avslutas." in response.content.decode()
+    assert Case.objects.get(pk=case.pk).phase == Phase.ASSESSMENT
+    page = client.get(reverse("sara:case_detail", args=[case.pk])).content.decode()
+    assert 'id="blocked-reason"' in page
+
+
+def test_coordinator_opens_a_case_and_adds_an_action_for_another_organisation(
+    client, sergels, reference_orgs, stockholm_coordinator, police_officer
+):
+    client.force_login(stockholm_coordinator)
+    response = client.post(
+        reverse("sara:case_create", args=[sergels.pk]),
+        {"title": "Langning vid uppgången", "owner": reference_orgs["kommun-0180"].pk},
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(title="Langning vid uppgången")
+    response = client.post(
+        reverse("sara:action_add", args=[case.pk]),
+        {"title": "Kvällspatrull", "responsible": reference_orgs["lpo-city"].pk,
+         "assignee": police_officer.pk, "status": "planerad"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert case.actions.get().responsible.slug == "lpo-city"
+
+
+def test_a_forged_responsible_organisation_is_refused(
+    client, case, reference_orgs, stockholm_coordinator
+):
+    client.force_login(stockholm_coordinator)
+    response = client.post(
+        reverse("sara:action_add", args=[case.pk]),
+        {"title": "Fel", "responsible": reference_orgs["kommun-0127"].pk, "status": "planerad"},
+    )
+    assert response.status_code == 200
+    assert "responsible" in response.context["form"].errors
+    assert not case.actions.exists()
+
+
+def test_start_page_counts_overdue_actions(client, actions, transit_officer):
+    client.force_login(transit_officer)
+    page = client.get("/").content.decode()
+    assert "1 försenad åtgärd" in page

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sara"
+
+urlpatterns = [
+    path("scenes/<int:scene_pk>/cases/new/", views.case_create, name="case_create"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/phase/", views.case_phase, name="case_phase"),
+    path("cases/<int:pk>/analyses/", views.analysis_add, name="analysis_add"),
+    path("cases/<int:pk>/actions/", views.action_add, name="action_add"),
+    path("cases/<int:pk>/assessments/", views.assessment_add, name="assessment_add"),
+    path("actions/<int:pk>/", views.action_detail, name="action_detail"),
+    path("my-actions/", views.my_actions, name="my_actions"),
+]

@@ -1,0 +1,227 @@
+"""Pages for SARA cases and actions. Views parse, authorise, call a service, respond.
+
+Objects come through the helpers in sara/permissions.py: 404 for what the user may not see,
+403 for what they may see but not change.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from scenes.models import Observation
+from scenes.permissions import get_scene_for_user
+
+from . import permissions, services
+from .forms import ActionForm, ActionUpdateForm, AnalysisForm, AssessmentForm, CaseForm, PhaseForm
+from .models import OPEN_STATUSES, Action, ActionStatus, Phase
+from .notifications import queue_assignment_notification
+
+
+@login_required
+def case_create(request, scene_pk):
+    scene = get_scene_for_user(request.user, scene_pk)
+    if not permissions.can_create_case(request.user, scene):
+        raise PermissionDenied
+    form = CaseForm(request.POST or None, user=request.user, scene=scene)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "places"}
+        with transaction.atomic():
+            case = services.open_case(by=request.user, scene=scene, **data)
+            case.places.set(form.cleaned_data["places"])
+        messages.success(request, _("The case was opened in the Scanning phase."))
+        return redirect("sara:case_detail", case.pk)
+    return render(request, "sara/case_form.html", {"form": form, "scene": scene})
+
+
+@login_required
+def case_edit(request, pk):
+    case = permissions.get_case_for_user(request.user, pk, manage=True)
+    form = CaseForm(request.POST or None, instance=case, user=request.user, scene=case.scene)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The case was saved."))
+        return redirect("sara:case_detail", case.pk)
+    return render(request, "sara/case_form.html", {"form": form, "scene": case.scene, "case": case})
+
+
+@login_required
+def case_detail(request, pk):
+    case = permissions.get_case_for_user(request.user, pk)
+    can_manage = permissions.can_manage_case(request.user, case)
+    actions = list(
+        case.actions.select_related("responsible", "assignee", "method").order_by(
+            "status", "due_on", "pk"
+        )
+    )
+    visible_observations = Observation.objects.visible_to(request.user)
+    labels = dict(Phase.choices)
+    context = {
+        "case": case,
+        "can_manage": can_manage,
+        "phases": [(value, label, PHASE_INDEX[value]) for value, label in Phase.choices],
+        "phase_index": PHASE_INDEX[case.phase],
+        "next_phase": services.next_phase(case),
+        "previous_phase": services.previous_phase(case),
+        "blocked": services.blocked_reason(case),
+        "analyses": case.analyses.select_related("place"),
+        "actions": actions,
+        "updatable": {a.pk for a in actions if permissions.can_update_action(request.user, a)},
+        "process": services.process_figures(case),
+        "goal": services.goal_figures(case, visible_observations),
+        "assessments": case.assessments.all(),
+        "history": case.phase_changes.select_related("changed_by"),
+        "linked_observations": case.observations.count(),
+        "phase_form": PhaseForm(),
+        "analysis_form": AnalysisForm(case=case) if can_manage else None,
+        "action_form": ActionForm(case=case) if can_manage else None,
+        "assessment_form": AssessmentForm() if can_manage else None,
+        "next_phase_label": labels.get(services.next_phase(case)),
+        "previous_phase_label": labels.get(services.previous_phase(case)),
+    }
+    return render(request, "sara/case_detail.html", context)
+
+
+PHASE_INDEX = {value: i for i, value in enumerate(Phase.values)}
+
+
+@login_required
+@require_POST
+def case_phase(request, pk):
+    case = permissions.get_case_for_user(request.user, pk, manage=True)
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            case = services.move_phase(
+                case, form.cleaned_data["to_phase"], by=request.user,
+                comment=form.cleaned_data["comment"],
+            )  # fmt: skip
+            messages.success(
+                request, _("The case is now in %(phase)s.") % {"phase": case.get_phase_display()}
+            )
+        except services.TransitionBlocked as blocked:
+            messages.error(request, str(blocked))
+    return redirect("sara:case_detail", case.pk)
+
+
+def _add_to_case(request, pk, form_class, template_key, success):
+    """Shared POST handling for the forms on the case page that add one object."""
+    case = permissions.get_case_for_user(request.user, pk, manage=True)
+    form = form_class(request.POST, case=case)
+    if form.is_valid():
+        obj = form.save(commit=False)
+        obj.created_by = request.user
+        obj.save()
+        messages.success(request, success)
+        return obj, redirect("sara:case_detail", case.pk)
+    return None, render(
+        request, "sara/case_add_form.html", {"case": case, "form": form, "kind": template_key}
+    )
+
+
+@login_required
+@require_POST
+def analysis_add(request, pk):
+    _obj, response = _add_to_case(
+        request, pk, AnalysisForm, "analysis", _("The analysis entry was added.")
+    )
+    return response
+
+
+@login_required
+@require_POST
+def action_add(request, pk):
+    action, response = _add_to_case(request, pk, ActionForm, "action", _("The action was added."))
+    if action is not None:
+        queue_assignment_notification(action)
+    return response
+
+
+@login_required
+@require_POST
+def assessment_add(request, pk):
+    case = permissions.get_case_for_user(request.user, pk, manage=True)
+    form = AssessmentForm(request.POST)
+    form.instance.case = case
+    if form.is_valid():
+        assessment = form.save(commit=False)
+        assessment.created_by = request.user
+        figures = services.process_figures(case)
+        assessment.figures = {"process": figures.__dict__}
+        assessment.save()
+        messages.success(request, _("The assessment was saved."))
+        return redirect("sara:case_detail", case.pk)
+    return render(
+        request, "sara/case_add_form.html", {"case": case, "form": form, "kind": "assessment"}
+    )
+
+
+@login_required
+def action_detail(request, pk):
+    action = permissions.get_action_for_user(request.user, pk)
+    can_update = permissions.can_update_action(request.user, action)
+    form = ActionUpdateForm(request.POST or None) if can_update else None
+    if request.method == "POST":
+        if not can_update:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.post_action_update(action, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The update was saved."))
+                return redirect(_safe_next(request) or reverse("sara:action_detail", args=[pk]))
+    return render(
+        request,
+        "sara/action_detail.html",
+        {
+            "action": action,
+            "updates": action.updates.select_related("written_by"),
+            "form": form,
+            "can_update": can_update,
+        },
+    )
+
+
+def _safe_next(request) -> str | None:
+    """A same-site page to return to after a quick update (My actions), else None."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return target if target and allowed else None
+
+
+@login_required
+def my_actions(request):
+    user = request.user
+    today = timezone.localdate()
+    actions = (
+        Action.objects.visible_to(user)
+        .filter(
+            models.Q(pk__in=Action.objects.responsible_of(user).values("pk"))
+            | models.Q(assignee=user)
+        )
+        .select_related("case", "case__scene", "responsible", "assignee")
+        .annotate(
+            overdue_first=models.Case(
+                models.When(status__in=OPEN_STATUSES, due_on__lt=today, then=models.Value(0)),
+                default=models.Value(1),
+                output_field=models.IntegerField(),
+            )
+        )
+        .order_by("overdue_first", "due_on", "pk")
+    )
+    status = request.GET.get("status", "open")
+    if status == "open":
+        actions = actions.filter(status__in=OPEN_STATUSES)
+    return render(
+        request,
+        "sara/my_actions.html",
+        {"actions": actions, "status": status, "statuses": ActionStatus.choices},
+    )

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -295,6 +296,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ActionStatusEnum": "sara.models.ActionStatus"},
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -323,9 +325,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Reminders of actions due within 7 days and overdue ones; at most one per action and day.
+    "sara-action-reminders": {
+        "task": "sara.tasks.send_action_reminders",
+        "schedule": crontab(hour=7, minute=0),  # CELERY_TIMEZONE: Europe/Stockholm
+        "options": {"expires": 12 * 60 * 60},
+    },
+}
 
 # --- The platform -------------------------------------------------------------------------
+
+# The platform's own address, for links in e-mails.
+ODS_BASE_URL = env.str("ODS_BASE_URL", default="http://127.0.0.1:8000")
 
 # Demo personas and scenes are loaded only where this is on (never in production).
 ODS_DEMO_DATA = env.bool("ODS_DEMO_DATA", default=DEBUG)

@@ -46,7 +46,7 @@ def test_loading_demo_twice_changes_no_data(demo_on, capsys):
     users = list(User.objects.order_by("pk").values())
     memberships = list(Membership.objects.order_by("pk").values())
     call_command("load_demo")
-    assert "0 new personas, 0 new scenes" in capsys.readouterr().out
+    assert "0 new personas, 0 new scenes, 0 new SARA cases" in capsys.readouterr().out
     assert list(User.objects.order_by("pk").values()) == users
     assert list(Membership.objects.order_by("pk").values()) == memberships
 

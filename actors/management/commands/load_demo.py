@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from actors import demo
+from sara import demo as sara_demo
 from scenes import demo as scenes_demo
 
 
@@ -24,7 +25,11 @@ class Command(BaseCommand):
         except demo.MissingReferenceData as exc:
             raise CommandError(str(exc)) from exc
         new_scenes = scenes_demo.load_scenes()
-        self.stdout.write(f"Demo data: {new_users} new personas, {new_scenes} new scenes.")
+        new_cases = sara_demo.load_cases()
+        self.stdout.write(
+            f"Demo data: {new_users} new personas, {new_scenes} new scenes, "
+            f"{new_cases} new SARA cases."
+        )
         if options["print_logins"]:
             self.stdout.write(f"\nDemo log-ins (password: {settings.ODS_DEMO_PASSWORD}):")
             for username, what in demo.persona_logins():

@@ -56,6 +56,16 @@ from .permissions import (
     may_log_anywhere,
 )
 
+
+def model_validation_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A model's `full_clean()` errors as DRF's, with the same keys (non-field errors under
+    DRF's NON_FIELD_ERRORS_KEY): the API answers with the model's own rules and messages."""
+    detail = get_error_detail(exc)
+    if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return serializers.ValidationError(detail)
+
+
 # --- GeoJSON ------------------------------------------------------------------------------
 
 GEOMETRY_SCHEMA = {
@@ -371,10 +381,7 @@ class ObservationSerializer(serializers.ModelSerializer):
         try:
             Observation(**attrs).full_clean()
         except DjangoValidationError as exc:
-            detail = get_error_detail(exc)
-            if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
-                detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-            raise serializers.ValidationError(detail) from None
+            raise model_validation_error(exc) from None
         return attrs
 
 

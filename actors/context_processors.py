@@ -24,6 +24,7 @@ def _items(user):
     yield _("Scenes"), "scenes:scene_list", True
     yield _("Log observation"), "scenes:observation_create", may_log_anywhere(user)
     yield _("My actions"), "sara:my_actions", bool(roles_of(user) & ACTION_ROLES)
+    yield _("Method catalogue"), "sara:method_list", True
     yield _("Organisations"), "actors:organisation_list", True
     yield _("Security"), "mfa_index", True
     yield _("Administration"), "admin:index", user.is_staff

@@ -5,12 +5,21 @@ team organisations, staff of those organisations. The models' clean() methods ho
 """
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation, User
 
-from . import permissions
-from .models import Action, ActionStatus, Analysis, Assessment, Case, Method
+from . import catalogue, permissions
+from .models import (
+    TECHNIQUE_CHOICES,
+    Action,
+    ActionStatus,
+    Analysis,
+    Assessment,
+    Case,
+    Method,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -134,3 +143,60 @@ class AssessmentForm(forms.ModelForm):
             "effect": forms.Textarea(attrs={"rows": 3}),
             "conclusion": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class MethodForm(forms.ModelForm):
+    lead_kinds = forms.MultipleChoiceField(
+        label=_("Usually led by"),
+        choices=Organisation.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    techniques = forms.MultipleChoiceField(
+        label=_("Situational prevention techniques"),
+        choices=TECHNIQUE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Method
+        fields = [
+            "name", "slug", "kind", "description", "lead_kinds", "techniques",
+            "source_checked", "source", "is_active",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+
+class MethodFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All kinds")), *Method.Kind.choices], required=False
+    )
+    group = forms.ChoiceField(
+        label=_("Technique group"),
+        choices=[("", _("All groups")), *catalogue.TECHNIQUE_GROUPS],
+        required=False,
+    )
+    lead = forms.ChoiceField(
+        label=_("Usually led by"),
+        choices=[("", _("Any actor")), *Organisation.Kind.choices],
+        required=False,
+    )
+
+    def filter(self, methods):
+        if not self.is_bound or not self.is_valid():
+            return methods
+        data = self.cleaned_data
+        if data["q"]:
+            methods = methods.filter(
+                models.Q(name__icontains=data["q"]) | models.Q(description__icontains=data["q"])
+            )
+        if data["kind"]:
+            methods = methods.filter(kind=data["kind"])
+        if data["group"]:
+            codes = [c for c, g, _n in catalogue.TECHNIQUES if g == data["group"]]
+            methods = methods.filter(techniques__overlap=codes)
+        if data["lead"]:
+            methods = methods.filter(lead_kinds__contains=[data["lead"]])
+        return methods

@@ -77,6 +77,23 @@ class Method(models.Model):
     def __str__(self):
         return self.name
 
+    def lead_kind_labels(self) -> list[str]:
+        return [str(Organisation.Kind(k).label) for k in self.lead_kinds]
+
+    def technique_labels(self) -> list[str]:
+        names = dict(TECHNIQUE_CHOICES)
+        return [names.get(code, code) for code in self.techniques]
+
+    def techniques_by_group(self) -> list[tuple[str, list[str]]]:
+        """The method's techniques under their group's name, in the catalogue's order."""
+        names = dict(TECHNIQUE_CHOICES)
+        return [
+            (group_name, [names[c] for c, g, _n in catalogue.TECHNIQUES
+                          if g == group and c in self.techniques])
+            for group, group_name in catalogue.TECHNIQUE_GROUPS
+            if any(catalogue.technique_group(c) == group for c in self.techniques)
+        ]  # fmt: skip
+
 
 class Phase(models.TextChoices):
     SCANNING = "scanning", _("Scanning")

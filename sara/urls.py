@@ -14,4 +14,8 @@ urlpatterns = [
     path("cases/<int:pk>/assessments/", views.assessment_add, name="assessment_add"),
     path("actions/<int:pk>/", views.action_detail, name="action_detail"),
     path("my-actions/", views.my_actions, name="my_actions"),
+    path("methods/", views.method_list, name="method_list"),
+    path("methods/new/", views.method_form, name="method_create"),
+    path("methods/<int:pk>/", views.method_detail, name="method_detail"),
+    path("methods/<int:pk>/edit/", views.method_form, name="method_edit"),
 ]

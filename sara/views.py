@@ -15,12 +15,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ods_platform.lib.access import get_visible_or_404
+from ods_platform.lib.export import FORMATS, table_response
 from scenes.models import Observation
 from scenes.permissions import get_scene_for_user
 
 from . import permissions, services
-from .forms import ActionForm, ActionUpdateForm, AnalysisForm, AssessmentForm, CaseForm, PhaseForm
-from .models import OPEN_STATUSES, Action, ActionStatus, Phase
+from .forms import (
+    ActionForm,
+    ActionUpdateForm,
+    AnalysisForm,
+    AssessmentForm,
+    CaseForm,
+    MethodFilterForm,
+    MethodForm,
+    PhaseForm,
+)
+from .models import OPEN_STATUSES, Action, ActionStatus, Method, Phase
 from .notifications import queue_assignment_notification
 
 
@@ -225,3 +236,70 @@ def my_actions(request):
         "sara/my_actions.html",
         {"actions": actions, "status": status, "statuses": ActionStatus.choices},
     )
+
+
+# --- The method catalogue -----------------------------------------------------------------
+
+
+@login_required
+def method_list(request):
+    form = MethodFilterForm(request.GET or None)
+    methods = form.filter(Method.objects.visible_to(request.user)).order_by("kind", "name")
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(
+            "metodkatalog",
+            [_("Name"), _("Kind"), _("Usually led by"), _("Techniques"),
+             _("Checked against a source"), _("Description")],
+            (
+                (m.name, m.get_kind_display(), ", ".join(m.lead_kind_labels()),
+                 ", ".join(m.technique_labels()), _("Yes") if m.source_checked else _("No"),
+                 m.description)
+                for m in methods
+            ),
+            fmt,
+        )  # fmt: skip
+    return render(
+        request,
+        "sara/method_list.html",
+        {
+            "form": form,
+            "methods": methods,
+            "query": request.GET.urlencode(),
+            "can_edit": permissions.can_edit_methods(request.user),
+        },
+    )
+
+
+@login_required
+def method_detail(request, pk):
+    method = get_visible_or_404(Method.objects, request.user, pk)
+    used_in = (
+        Action.objects.visible_to(request.user)
+        .filter(method=method)
+        .select_related("case", "case__scene", "responsible")
+        .order_by("-updated_at")
+    )
+    return render(
+        request,
+        "sara/method_detail.html",
+        {
+            "method": method,
+            "used_in": used_in,
+            "techniques": method.techniques_by_group(),
+            "can_edit": permissions.can_edit_methods(request.user),
+        },
+    )
+
+
+@login_required
+def method_form(request, pk=None):
+    if not permissions.can_edit_methods(request.user):
+        raise PermissionDenied
+    method = get_visible_or_404(Method.objects, request.user, pk) if pk else None
+    form = MethodForm(request.POST or None, instance=method)
+    if request.method == "POST" and form.is_valid():
+        method = form.save()
+        messages.success(request, _("The method was saved."))
+        return redirect("sara:method_detail", method.pk)
+    return render(request, "sara/method_form.html", {"form": form, "method": method})

@@ -97,6 +97,16 @@ def outsider(db):
 
 
 @pytest.fixture
+def method_catalogue(db):
+    """The seeded method catalogue; seeded again after a transactional test's flush."""
+    from sara.catalogue import seed_methods
+    from sara.models import Method
+
+    seed_methods(Method)
+    return Method.objects.all()
+
+
+@pytest.fixture
 def demo_scenes(personas) -> dict[str, Scene]:
     """The eight demo scenes with their teams, a few observations each, by short name."""
     load_scenes(per_scene=12)

@@ -746,3 +746,26 @@ METHODS = [
         "source": f"{_ROLES}, Hälso- och sjukvårdsförvaltningen",
     },
 ]
+
+
+def seed_methods(method_model) -> int:
+    """Create the catalogue's methods that the table lacks (matched on slug); returns how many.
+
+    Takes the model class, so that both the data migration (with its historical model) and
+    the tests (whose transactional flushes empty the table) can call it."""
+    existing = set(method_model.objects.values_list("slug", flat=True))
+    missing = [m for m in METHODS if m["slug"] not in existing]
+    method_model.objects.bulk_create(
+        method_model(
+            slug=m["slug"],
+            name=m["name"],
+            kind=m["kind"],
+            description=m["description"],
+            lead_kinds=list(m["lead_kinds"]),
+            techniques=list(m["techniques"]),
+            source_checked=m["source_checked"],
+            source=m["source"],
+        )
+        for m in missing
+    )
+    return len(missing)

@@ -10,22 +10,7 @@ from django.db import migrations
 def load(apps, schema_editor):
     from sara import catalogue
 
-    Method = apps.get_model("sara", "Method")
-    existing = set(Method.objects.values_list("slug", flat=True))
-    Method.objects.bulk_create(
-        Method(
-            slug=m["slug"],
-            name=m["name"],
-            kind=m["kind"],
-            description=m["description"],
-            lead_kinds=list(m["lead_kinds"]),
-            techniques=list(m["techniques"]),
-            source_checked=m["source_checked"],
-            source=m["source"],
-        )
-        for m in catalogue.METHODS
-        if m["slug"] not in existing
-    )
+    catalogue.seed_methods(apps.get_model("sara", "Method"))
 
 
 def unload(apps, schema_editor):

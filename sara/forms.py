@@ -200,3 +200,27 @@ class MethodFilterForm(forms.Form):
         if data["lead"]:
             methods = methods.filter(lead_kinds__contains=[data["lead"]])
         return methods
+
+
+class LinkObservationsForm(forms.Form):
+    """Scanning: link the observations that show the problem, chosen by filter."""
+
+    start = forms.DateField(label=_("From"), widget=DATE)
+    end = forms.DateField(label=_("To"), widget=DATE)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    place = forms.ModelChoiceField(
+        label=_("Sub-place"), queryset=None, required=False, empty_label=_("The whole scene")
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        from scenes.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All categories")), *Category.choices]
+        self.fields["place"].queryset = case.scene.places.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise forms.ValidationError(_("The period must start before it ends."))
+        return cleaned

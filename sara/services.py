@@ -92,6 +92,16 @@ def move_phase(case: Case, to_phase: str, *, by, comment: str = "") -> Case:
 
 
 @transaction.atomic
+def link_observations(case: Case, observations) -> int:
+    """Link observations (already limited to what the user may see) at the case's scene to
+    the case as showing the problem. Returns how many were newly linked."""
+    ids = set(observations.filter(scene_id=case.scene_id).values_list("pk", flat=True))
+    new = ids - set(case.observations.values_list("pk", flat=True))
+    case.observations.add(*new)
+    return len(new)
+
+
+@transaction.atomic
 def post_action_update(
     action: Action, *, by, text: str = "", status: str = "", output_achieved=None
 ) -> ActionUpdate:

@@ -4,6 +4,8 @@ Objects come through the helpers in sara/permissions.py: 404 for what the user m
 403 for what they may see but not change.
 """
 
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +29,7 @@ from .forms import (
     AnalysisForm,
     AssessmentForm,
     CaseForm,
+    LinkObservationsForm,
     MethodFilterForm,
     MethodForm,
     PhaseForm,
@@ -67,9 +70,9 @@ def case_detail(request, pk):
     case = permissions.get_case_for_user(request.user, pk)
     can_manage = permissions.can_manage_case(request.user, case)
     actions = list(
-        case.actions.select_related("responsible", "assignee", "method").order_by(
-            "status", "due_on", "pk"
-        )
+        case.actions.select_related(
+            "responsible", "assignee", "method", "analysis__place"
+        ).order_by("status", "due_on", "pk")
     )
     visible_observations = Observation.objects.visible_to(request.user)
     labels = dict(Phase.choices)
@@ -93,6 +96,8 @@ def case_detail(request, pk):
         "analysis_form": AnalysisForm(case=case) if can_manage else None,
         "action_form": ActionForm(case=case) if can_manage else None,
         "assessment_form": AssessmentForm() if can_manage else None,
+        "link_form": LinkObservationsForm(case=case) if can_manage else None,
+        "by_place": _actions_by_place(actions),
         "next_phase_label": labels.get(services.next_phase(case)),
         "previous_phase_label": labels.get(services.previous_phase(case)),
     }
@@ -100,6 +105,56 @@ def case_detail(request, pk):
 
 
 PHASE_INDEX = {value: i for i, value in enumerate(Phase.values)}
+
+
+def _actions_by_place(actions):
+    """The actions that follow from each sub-place's analysis: that sub-place's own list."""
+    places = {}
+    for action in actions:
+        if action.analysis_id and action.analysis.place_id:
+            places.setdefault(action.analysis.place, []).append(action)
+    return sorted(places.items(), key=lambda item: item[0].name)
+
+
+@login_required
+@require_POST
+def case_link_observations(request, pk):
+    case = permissions.get_case_for_user(request.user, pk, manage=True)
+    form = LinkObservationsForm(request.POST, case=case)
+    if not form.is_valid():
+        messages.error(request, _("Choose a period whose start comes before its end."))
+        return redirect("sara:case_detail", case.pk)
+    data = form.cleaned_data
+    start = timezone.make_aware(datetime.combine(data["start"], time.min))
+    end = timezone.make_aware(datetime.combine(data["end"] + timedelta(days=1), time.min))
+    observations = Observation.objects.visible_to(request.user).filter(
+        occurred_at__gte=start, occurred_at__lt=end
+    )
+    if data["category"]:
+        observations = observations.filter(category=data["category"])
+    if data["place"]:
+        observations = observations.filter(place=data["place"])
+    linked = services.link_observations(case, observations)
+    messages.success(request, _("%(n)d observations were linked to the case.") % {"n": linked})
+    return redirect("sara:case_detail", case.pk)
+
+
+@login_required
+def action_edit(request, pk):
+    action = permissions.get_action_for_user(request.user, pk, manage=True)
+    before = (action.responsible_id, action.assignee_id)
+    form = ActionForm(request.POST or None, instance=action, case=action.case)
+    if request.method == "POST" and form.is_valid():
+        action = form.save()
+        if (action.responsible_id, action.assignee_id) != before:
+            queue_assignment_notification(action)
+        messages.success(request, _("The action was saved."))
+        return redirect("sara:action_detail", action.pk)
+    return render(
+        request,
+        "sara/case_add_form.html",
+        {"case": action.case, "form": form, "kind": "action", "action": action},
+    )
 
 
 @login_required
@@ -163,8 +218,12 @@ def assessment_add(request, pk):
     if form.is_valid():
         assessment = form.save(commit=False)
         assessment.created_by = request.user
-        figures = services.process_figures(case)
-        assessment.figures = {"process": figures.__dict__}
+        process = services.process_figures(case)
+        goal = services.goal_figures(case, Observation.objects.visible_to(request.user))
+        assessment.figures = {
+            "process": process.__dict__,
+            "goal": {"days": goal.days, "before": goal.before, "after": goal.after},
+        }
         assessment.save()
         messages.success(request, _("The assessment was saved."))
         return redirect("sara:case_detail", case.pk)
@@ -197,6 +256,7 @@ def action_detail(request, pk):
             "updates": action.updates.select_related("written_by"),
             "form": form,
             "can_update": can_update,
+            "can_manage": permissions.can_manage_case(request.user, action.case),
         },
     )
 

@@ -158,3 +158,54 @@ def test_start_page_counts_overdue_actions(client, actions, transit_officer):
     client.force_login(transit_officer)
     page = client.get("/").content.decode()
     assert "1 försenad åtgärd" in page
+
+
+def test_coordinator_links_the_observations_that_show_the_problem(
+    client, case, stockholm_coordinator
+):
+    client.force_login(stockholm_coordinator)
+    today = timezone.localdate()
+    sales = case.scene.observations.filter(category="narkotikaforsaljning")
+    response = client.post(
+        reverse("sara:case_link", args=[case.pk]),
+        {"start": (today - timedelta(days=600)).isoformat(), "end": today.isoformat(),
+         "category": "narkotikaforsaljning"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert set(case.observations.all()) == set(sales)
+    assert sales.exists()
+
+
+def test_transit_officer_cannot_link_observations_or_edit_actions(
+    client, case, actions, transit_officer
+):
+    client.force_login(transit_officer)
+    today = timezone.localdate().isoformat()
+    url = reverse("sara:case_link", args=[case.pk])
+    assert client.post(url, {"start": today, "end": today}).status_code == 403
+    light = actions["light"]
+    assert client.get(reverse("sara:action_edit", args=[light.pk])).status_code == 403
+
+
+def test_coordinator_reassigns_an_action_and_the_new_owner_is_told(
+    client,
+    case,
+    actions,
+    stockholm_coordinator,
+    stockholm_field_worker,
+    reference_orgs,
+    django_capture_on_commit_callbacks,
+):
+    client.force_login(stockholm_coordinator)
+    staff = actions["staff"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("sara:action_edit", args=[staff.pk]),
+            {"title": staff.title, "responsible": reference_orgs["kommun-0180"].pk,
+             "assignee": stockholm_field_worker.pk, "status": "pagaende",
+             "due_on": staff.due_on.isoformat()},
+        )  # fmt: skip
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert (staff.responsible.slug, staff.assignee) == ("kommun-0180", stockholm_field_worker)
+    assert len(callbacks) == 1  # the assignment e-mail is queued after commit

@@ -258,10 +258,7 @@ class ActionProgressSerializer(serializers.Serializer):
                 raise serializers.ValidationError({name: [message] for name in others})
         return super().to_internal_value(data)
 
-    def save(self, **kwargs):
-        raise NotImplementedError("Use record(action, by=...).")
-
-    def record(self, action: Action, *, by) -> ActionUpdate:
+    def save(self, *, action: Action, by) -> ActionUpdate:
         """Record the validated update through the service; model errors become 400."""
         data = self.validated_data
         try:
@@ -372,7 +369,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         action = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return serializer.record(action, by=request.user)
+        return serializer.save(action=action, by=request.user)
 
     def partial_update(self, request, *args, **kwargs):
         update = self._record(request)

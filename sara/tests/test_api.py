@@ -15,6 +15,7 @@ from actors.tests.factories import MembershipFactory
 from sara import services
 from sara.api import ActionProgressSerializer
 from sara.models import Action, ActionUpdate, Case, Method, Phase
+from sara.tests.factories import make_action
 from scenes.models import PERSONAL_DATA_MESSAGE
 
 pytestmark = pytest.mark.django_db
@@ -22,28 +23,6 @@ pytestmark = pytest.mark.django_db
 # A Luhn-valid personnummer (a well-known test number).
 PERSONNUMMER = "811228-9874"
 NOT_WRITABLE = ActionProgressSerializer.default_error_messages["not_writable"]
-
-
-def make_action(case, org, **fields):
-    action = Action(case=case, title=fields.pop("title", "Åtgärd"), responsible=org, **fields)
-    action.full_clean()
-    action.save()
-    return action
-
-
-@pytest.fixture
-def stockholm(reference_orgs):
-    return reference_orgs["kommun-0180"]
-
-
-@pytest.fixture
-def transit(reference_orgs):
-    return reference_orgs["region-stockholm-tf"]
-
-
-@pytest.fixture
-def police(reference_orgs):
-    return reference_orgs["lpo-city"]
 
 
 @pytest.fixture

@@ -15,32 +15,11 @@ from django.utils import timezone
 
 from actors.tests.factories import MembershipFactory, UserFactory
 from sara import notifications, services
-from sara.models import Action, ActionReminder, ActionStatus
+from sara.models import ActionReminder, ActionStatus
 from sara.tasks import notify_action_assigned, send_action_reminders
+from sara.tests.factories import make_action
 
 TODAY = timezone.localdate()
-
-
-def make_action(case, org, **fields):
-    action = Action(case=case, title=fields.pop("title", "Åtgärd"), responsible=org, **fields)
-    action.full_clean()
-    action.save()
-    return action
-
-
-@pytest.fixture
-def transit(reference_orgs):
-    return reference_orgs["region-stockholm-tf"]
-
-
-@pytest.fixture
-def police(reference_orgs):
-    return reference_orgs["lpo-city"]
-
-
-@pytest.fixture
-def stockholm(reference_orgs):
-    return reference_orgs["kommun-0180"]
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sara import services
-from sara.models import Action, ActionUpdate, Analysis, Case, Phase
+from sara.models import ActionUpdate, Analysis, Case, Phase
+from sara.tests.factories import make_action
 
 pytestmark = pytest.mark.django_db
 
@@ -25,23 +26,16 @@ def case(sergels, reference_orgs, stockholm_coordinator):
     return case
 
 
-def _action(case, org, **fields):
-    action = Action(case=case, title=fields.pop("title"), responsible=org, **fields)
-    action.full_clean()
-    action.save()
-    return action
-
-
 @pytest.fixture
-def actions(case, reference_orgs, transit_officer, police_officer):
+def actions(case, transit, police, transit_officer, police_officer):
     yesterday = timezone.localdate() - timedelta(days=1)
     return {
-        "light": _action(case, reference_orgs["region-stockholm-tf"], title="Belysning i uppgången",
-                         assignee=transit_officer, output_unit="platser", output_target=3),
-        "staff": _action(case, reference_orgs["region-stockholm-tf"],
-                         title="Extra trygghetsvärdar", due_on=yesterday),
-        "patrol": _action(case, reference_orgs["lpo-city"], title="Närvaropatrullering",
-                          assignee=police_officer, output_unit="patrulltimmar", output_target=40),
+        "light": make_action(case, transit, title="Belysning i uppgången",
+                             assignee=transit_officer, output_unit="platser", output_target=3),
+        "staff": make_action(case, transit, title="Extra trygghetsvärdar", due_on=yesterday),
+        "patrol": make_action(case, police, title="Närvaropatrullering",
+                              assignee=police_officer, output_unit="patrulltimmar",
+                              output_target=40),
     }  # fmt: skip
 
 
@@ -71,7 +65,7 @@ def test_transit_officer_marks_an_action_done_with_its_output(client, actions, t
     assert "Tre armaturer bytta." in page
 
 
-def test_transit_officer_cannot_edit_the_case_or_update_a_police_action(
+def test_transit_officer_cannot_edit_the_case_or_update_a_policemake_action(
     client, case, actions, transit_officer
 ):
     client.force_login(transit_officer)

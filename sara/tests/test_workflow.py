@@ -10,13 +10,9 @@ from django.utils import timezone
 
 from sara import permissions, services
 from sara.models import Action, Analysis, Assessment, Case, Phase, PhaseChange
+from sara.tests.factories import make_action
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def stockholm(reference_orgs):
-    return reference_orgs["kommun-0180"]
 
 
 @pytest.fixture
@@ -27,13 +23,6 @@ def case(sergels, stockholm, stockholm_coordinator):
         owner=stockholm,
         title="Försäljning vid Plattan kvällstid",
     )
-
-
-def _action(case, org, **fields):
-    action = Action(case=case, title=fields.pop("title", "Åtgärd"), responsible=org, **fields)
-    action.full_clean()
-    action.save()
-    return action
 
 
 def test_opening_a_case_records_the_first_phase(case, stockholm_coordinator):
@@ -74,7 +63,7 @@ def test_each_phase_needs_what_it_is_for(case, stockholm_coordinator, stockholm,
 
     with pytest.raises(services.TransitionBlocked, match=r"åtgärd|action"):
         services.move_phase(case, Phase.ASSESSMENT, by=stockholm_coordinator)
-    _action(case, reference_orgs["region-stockholm-tf"], title="Belysning i uppgången")
+    make_action(case, reference_orgs["region-stockholm-tf"], title="Belysning i uppgången")
     case = services.move_phase(case, Phase.ASSESSMENT, by=stockholm_coordinator)
 
     with pytest.raises(services.TransitionBlocked, match=r"bedömning|assessment"):
@@ -109,12 +98,12 @@ def test_action_owner_must_be_on_the_team_and_assignee_in_it(
     case, reference_orgs, transit_officer, police_officer
 ):
     with pytest.raises(ValidationError) as error:
-        _action(case, reference_orgs["kommun-0127"])
+        make_action(case, reference_orgs["kommun-0127"])
     assert "responsible" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        _action(case, reference_orgs["region-stockholm-tf"], assignee=police_officer)
+        make_action(case, reference_orgs["region-stockholm-tf"], assignee=police_officer)
     assert "assignee" in error.value.message_dict
-    action = _action(case, reference_orgs["region-stockholm-tf"], assignee=transit_officer)
+    action = make_action(case, reference_orgs["region-stockholm-tf"], assignee=transit_officer)
     assert action.assignee == transit_officer
 
 
@@ -126,7 +115,7 @@ def test_a_personal_identity_number_is_refused_in_case_text(case):
 
 
 def test_an_update_to_done_records_output_and_completion(case, reference_orgs, transit_officer):
-    action = _action(
+    action = make_action(
         case,
         reference_orgs["region-stockholm-tf"],
         output_unit="platser med belysning",
@@ -147,10 +136,10 @@ def test_an_update_to_done_records_output_and_completion(case, reference_orgs, t
 def test_process_figures(case, reference_orgs):
     yesterday = timezone.localdate() - timedelta(days=1)
     tf, police = reference_orgs["region-stockholm-tf"], reference_orgs["lpo-city"]
-    _action(case, tf, status="genomford", output_target=3, output_achieved=3)
-    _action(case, police, status="pagaende", due_on=yesterday, output_target=40,
+    make_action(case, tf, status="genomford", output_target=3, output_achieved=3)
+    make_action(case, police, status="pagaende", due_on=yesterday, output_target=40,
             output_achieved=12)  # fmt: skip
-    _action(case, police, status="planerad")
+    make_action(case, police, status="planerad")
     figures = services.process_figures(case)
     assert figures.total == 3
     assert figures.overdue == 1
@@ -166,8 +155,8 @@ def test_case_visibility_follows_the_scene(case, botkyrka_coordinator, police_of
 
 
 def test_who_may_manage_the_case_and_update_which_action(case, reference_orgs, personas):
-    tf_action = _action(case, reference_orgs["region-stockholm-tf"])
-    police_action = _action(case, reference_orgs["lpo-city"])
+    tf_action = make_action(case, reference_orgs["region-stockholm-tf"])
+    police_action = make_action(case, reference_orgs["lpo-city"])
     manage = {u: permissions.can_manage_case(personas[u], case) for u in personas}
     assert {u for u, ok in manage.items() if ok} == {"sthlm.samordnare", "lan.samordnare"}
     assert permissions.can_update_action(personas["sl.trygghet"], tf_action)

@@ -36,9 +36,12 @@ class CaseForm(forms.ModelForm):
             "goal_baseline",
             "goal_target",
             "goal_date",
+            "goal_measure",
+            "indicators",
         ]
         widgets = {
             "places": forms.CheckboxSelectMultiple,
+            "indicators": forms.CheckboxSelectMultiple,
             "problem_statement": forms.Textarea(attrs={"rows": 4}),
             "goal_date": DATE,
         }
@@ -51,6 +54,8 @@ class CaseForm(forms.ModelForm):
             owners.append(self.instance.owner_id)
         self.fields["owner"].queryset = Organisation.objects.filter(pk__in=owners)
         self.fields["places"].queryset = scene.places.all()
+        self.fields["goal_measure"].queryset = scene.indicators.all()
+        self.fields["indicators"].queryset = scene.indicators.all()
 
 
 class PhaseForm(forms.Form):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation
 from ods_platform.lib.personnummer import contains_identity_number
-from scenes.models import PERSONAL_DATA_MESSAGE, Observation, Place, Scene
+from scenes.models import PERSONAL_DATA_MESSAGE, Indicator, Observation, Place, Scene
 
 from . import catalogue
 from .permissions import ActionChildQuerySet, CaseChildQuerySet, CaseQuerySet, MethodQuerySet
@@ -138,9 +138,24 @@ class Case(models.Model):
     phase = models.CharField(
         _("phase"), max_length=20, choices=Phase.choices, default=Phase.SCANNING
     )
+    goal_measure = models.ForeignKey(
+        Indicator,
+        verbose_name=_("measured by indicator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="goal_of_cases",
+        help_text=_("Leave empty to measure the goal by the observations logged here."),
+    )
     observations = models.ManyToManyField(
         Observation,
         verbose_name=_("observations showing the problem"),
+        blank=True,
+        related_name="cases",
+    )
+    indicators = models.ManyToManyField(
+        Indicator,
+        verbose_name=_("indicators showing the problem"),
         blank=True,
         related_name="cases",
     )
@@ -172,6 +187,8 @@ class Case(models.Model):
             raise ValidationError(
                 {"owner": _("The owner must be an organisation on the scene's team.")}
             )
+        if self.goal_measure_id and self.scene_id and self.goal_measure.scene_id != self.scene_id:
+            raise ValidationError({"goal_measure": _("The indicator belongs to another scene.")})
 
 
 class PhaseChange(models.Model):

@@ -165,30 +165,41 @@ def process_figures(case: Case) -> ProcessFigures:
 
 @dataclass(frozen=True)
 class GoalFigures:
-    """The goal's indicator before the case opened and since, from observations."""
+    """The goal's measure before the case opened and since.
 
+    Measured by the case's indicator when it has one (the latest value for a period that
+    ended before the case opened, and the latest since), else by counting observations in the
+    `days` before opening and the latest `days`."""
+
+    indicator: object  # the Indicator, or None for observations
     days: int
     before_start: object
     opened: object
-    after_end: object
-    before: int
-    after: int
+    before: object  # a number, or None when the indicator has no value yet
+    after: object
 
 
 def goal_figures(case: Case, observations, days: int = 90) -> GoalFigures:
-    """Observations at the case's sub-places (or the whole scene) in the `days` before the case
-    opened and in the latest `days` since, in one query. `observations` is already limited to
-    what the user may see."""
+    """`observations` is already limited to what the user may see; so is the indicator,
+    which hangs on the case's scene."""
     opened = case.created_at
+    before_start = opened - timedelta(days=days)
+    if case.goal_measure_id:
+        values = case.goal_measure.values.all()
+        before = values.filter(period_end__lt=timezone.localdate(opened)).first()
+        after = values.filter(period_start__gte=timezone.localdate(opened)).first()
+        return GoalFigures(
+            case.goal_measure, days, before_start, opened,
+            before.value if before else None, after.value if after else None,
+        )  # fmt: skip
     now = timezone.now()
     after_start = max(opened, now - timedelta(days=days))
     observations = observations.filter(scene_id=case.scene_id)
     place_ids = [p.pk for p in case.places.all()]
     if place_ids:
         observations = observations.filter(place_id__in=place_ids)
-    before_start = opened - timedelta(days=days)
     row = observations.aggregate(
         before=Count("pk", filter=Q(occurred_at__gte=before_start, occurred_at__lt=opened)),
         after=Count("pk", filter=Q(occurred_at__gte=after_start, occurred_at__lte=now)),
     )
-    return GoalFigures(days, before_start, opened, now, row["before"], row["after"])
+    return GoalFigures(None, days, before_start, opened, row["before"], row["after"])

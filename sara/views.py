@@ -45,10 +45,12 @@ def case_create(request, scene_pk):
         raise PermissionDenied
     form = CaseForm(request.POST or None, user=request.user, scene=scene)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "places"}
+        many = ("places", "indicators")
+        data = {k: v for k, v in form.cleaned_data.items() if k not in many}
         with transaction.atomic():
             case = services.open_case(by=request.user, scene=scene, **data)
-            case.places.set(form.cleaned_data["places"])
+            for name in many:
+                getattr(case, name).set(form.cleaned_data[name])
         messages.success(request, _("The case was opened in the Scanning phase."))
         return redirect("sara:case_detail", case.pk)
     return render(request, "sara/case_form.html", {"form": form, "scene": scene})
@@ -92,6 +94,7 @@ def case_detail(request, pk):
         "assessments": case.assessments.all(),
         "history": case.phase_changes.select_related("changed_by"),
         "linked_observations": case.observations.count(),
+        "linked_indicators": case.indicators.all(),
         "phase_form": PhaseForm(),
         "analysis_form": AnalysisForm(case=case) if can_manage else None,
         "action_form": ActionForm(case=case) if can_manage else None,
@@ -222,7 +225,12 @@ def assessment_add(request, pk):
         goal = services.goal_figures(case, Observation.objects.visible_to(request.user))
         assessment.figures = {
             "process": process.__dict__,
-            "goal": {"days": goal.days, "before": goal.before, "after": goal.after},
+            "goal": {
+                "measure": str(goal.indicator) if goal.indicator else "observations",
+                "days": goal.days,
+                "before": None if goal.before is None else str(goal.before),
+                "after": None if goal.after is None else str(goal.after),
+            },
         }
         assessment.save()
         messages.success(request, _("The assessment was saved."))

@@ -19,6 +19,8 @@ from actors.models import Organisation
 from . import permissions
 from .models import (
     AffectedGroup,
+    Indicator,
+    IndicatorValue,
     LocationFactor,
     Observation,
     Place,
@@ -47,6 +49,21 @@ def _parse_coordinates(text: str) -> list[tuple[float, float]]:
             raise forms.ValidationError(_("Line %(n)d is not a coordinate."), params={"n": number})
         pairs.append((lon, lat))
     return pairs
+
+
+class ChildModelForm(forms.ModelForm):
+    """A model form for an object whose parent is set on the instance, not chosen in the form.
+
+    Django leaves fields that are not in the form out of the unique checks; the parent is put
+    back in, so a duplicate (a second sub-place with the same name at a scene) gets a message
+    on the form instead of a database error."""
+
+    parent_field: str = ""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        exclude.discard(self.parent_field)
+        return exclude
 
 
 class SceneForm(forms.ModelForm):
@@ -162,7 +179,8 @@ class SymptomAssessmentForm(forms.ModelForm):
         }
 
 
-class PlaceForm(forms.ModelForm):
+class PlaceForm(ChildModelForm):
+    parent_field = "scene"
     latitude = forms.FloatField(label=_("Latitude"), required=False)
     longitude = forms.FloatField(label=_("Longitude"), required=False)
 
@@ -294,3 +312,32 @@ class ObservationForm(forms.ModelForm):
         if hasattr(errors, "error_dict") and "location" in errors.error_dict:
             errors.error_dict.setdefault("latitude", []).extend(errors.error_dict.pop("location"))
         super()._update_errors(errors)
+
+
+class IndicatorForm(ChildModelForm):
+    parent_field = "scene"
+
+    class Meta:
+        model = Indicator
+        fields = ["name", "unit", "source", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, scene, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.scene = scene
+
+
+class IndicatorValueForm(ChildModelForm):
+    parent_field = "indicator"
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["period_start", "period_end", "value", "note"]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}),
+            "period_end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, indicator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.indicator = indicator

@@ -22,7 +22,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from actors.models import Organisation
 from ods_platform.lib.personnummer import contains_identity_number
 
-from .permissions import SceneChildQuerySet, SceneQuerySet
+from .permissions import IndicatorValueQuerySet, SceneChildQuerySet, SceneQuerySet
 
 SWEREF99TM = 3006
 
@@ -405,3 +405,65 @@ class Observation(models.Model):
             errors["place"] = _("The sub-place belongs to another scene.")
         if errors:
             raise ValidationError(errors)
+
+
+class Indicator(models.Model):
+    """A series of figures about a scene from outside the platform: SL's incident statistics,
+    a safety survey, police reports per month. Imported or typed in, period by period."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scene", "name"], name="indicator_name_unique_in_scene")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class IndicatorValue(models.Model):
+    """An indicator's value for one period."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = IndicatorValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period_start", "period_end"],
+                name="indicator_value_once_per_period",
+                violation_error_message=_("This indicator already has a value for that period."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="indicator_period_ends_after_start",
+                violation_error_message=_("The period must start before it ends."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value} ({self.period_start}–{self.period_end})"
+
+    def clean(self):
+        super().clean()
+        if self.note and contains_identity_number(self.note):
+            raise ValidationError({"note": PERSONAL_DATA_MESSAGE})

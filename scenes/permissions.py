@@ -74,6 +74,10 @@ class SceneChildQuerySet(models.QuerySet):
         return self if ids is None else self.filter(**{f"{self.scene_lookup}__in": ids})
 
 
+class IndicatorValueQuerySet(SceneChildQuerySet):
+    scene_lookup = "indicator__scene_id"
+
+
 def team_memberships(user, scene: Scene) -> list[Membership]:
     """The user's memberships in organisations on the scene's team."""
     team = {t.organisation_id for t in scene.team.all()}
@@ -167,4 +171,12 @@ def get_observation_for_user(user, pk):
         Observation.objects.select_related("scene", "place", "organisation", "reported_by"),
         user,
         pk,
+    )
+
+
+def get_indicator_for_user(user, pk):
+    from .models import Indicator
+
+    return get_visible_or_404(
+        Indicator.objects.select_related("scene").prefetch_related("scene__team"), user, pk
     )

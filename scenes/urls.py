@@ -23,6 +23,8 @@ urlpatterns = [
         imports.observation_import,
         name="observation_import",
     ),
+    path("scenes/<int:pk>/indicators/new/", views.indicator_create, name="indicator_create"),
+    path("indicators/<int:pk>/", views.indicator_detail, name="indicator_detail"),
     path("observations/new/", views.observation_create, name="observation_create"),
     path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
 ]

@@ -26,7 +26,15 @@ from ods_platform.lib.export import FORMATS, table_response
 
 from . import analysis, permissions, services
 from .filters import ObservationFilterForm, PeriodForm, SceneFilterForm
-from .forms import ObservationForm, PlaceForm, SceneForm, SymptomAssessmentForm, TeamAddForm
+from .forms import (
+    IndicatorForm,
+    IndicatorValueForm,
+    ObservationForm,
+    PlaceForm,
+    SceneForm,
+    SymptomAssessmentForm,
+    TeamAddForm,
+)
 from .models import Observation, Scene, Status
 
 STATUS_COLOURS = {
@@ -205,6 +213,7 @@ def scene_detail(request, pk):
         "team": scene.team.select_related("organisation"),
         "status_history": scene.status_changes.select_related("changed_by")[:10],
         "places": scene.places.all(),
+        "indicators": scene.indicators.all(),
         "recent": recent,
         "can_edit": permissions.can_edit_scene(request.user, scene),
         "can_log": permissions.can_log_observation(request.user, scene),
@@ -434,3 +443,46 @@ def observation_list(request, pk):
 def observation_detail(request, pk):
     observation = permissions.get_observation_for_user(request.user, pk)
     return render(request, "scenes/observation_detail.html", {"observation": observation})
+
+
+# --- Indicators -----------------------------------------------------------------------------
+
+
+@login_required
+def indicator_create(request, pk):
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    form = IndicatorForm(request.POST or None, scene=scene)
+    if request.method == "POST" and form.is_valid():
+        indicator = form.save()
+        messages.success(request, _("The indicator was created. Add its values below."))
+        return redirect("scenes:indicator_detail", indicator.pk)
+    return render(request, "scenes/indicator_form.html", {"form": form, "scene": scene})
+
+
+@login_required
+def indicator_detail(request, pk):
+    indicator = permissions.get_indicator_for_user(request.user, pk)
+    can_edit = permissions.can_edit_scene(request.user, indicator.scene)
+    form = IndicatorValueForm(request.POST or None, indicator=indicator) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The value was saved."))
+            return redirect("scenes:indicator_detail", indicator.pk)
+    values = indicator.values.all()
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(
+            f"indikator-{indicator.pk}",
+            [_("Period from"), _("Period to"), _("Value"), _("Note")],
+            ((v.period_start, v.period_end, v.value, v.note) for v in values),
+            fmt,
+        )
+    return render(
+        request,
+        "scenes/indicator_detail.html",
+        {"indicator": indicator, "values": values, "form": form, "can_edit": can_edit,
+         "query": ""},
+    )  # fmt: skip

@@ -203,3 +203,36 @@ def test_coordinator_reassigns_an_action_and_the_new_owner_is_told(
     staff.refresh_from_db()
     assert (staff.responsible.slug, staff.assignee) == ("kommun-0180", stockholm_field_worker)
     assert len(callbacks) == 1  # the assignment e-mail is queued after commit
+
+
+def test_goal_measured_by_an_indicator_shows_its_values_before_and_since(
+    client, case, stockholm_coordinator
+):
+    from datetime import date
+
+    from scenes.models import Indicator, IndicatorValue
+
+    indicator = Indicator.objects.create(scene=case.scene, name="SL-händelser", unit="per månad")
+    opened = timezone.localdate(case.created_at)
+    IndicatorValue.objects.create(indicator=indicator, period_start=date(2020, 1, 1),
+                                  period_end=date(2020, 1, 31), value=41)  # fmt: skip
+    IndicatorValue.objects.create(indicator=indicator, period_start=opened,
+                                  period_end=opened + timedelta(days=30), value=23)  # fmt: skip
+    case.goal_measure = indicator
+    case.save()
+    client.force_login(stockholm_coordinator)
+    response = client.get(reverse("sara:case_detail", args=[case.pk]))
+    goal = response.context["goal"]
+    assert (goal.before, goal.after) == (41, 23)
+    assert "SL-händelser" in response.content.decode()
+
+
+def test_a_goal_indicator_of_another_scene_is_refused(case, fittja):
+    from django.core.exceptions import ValidationError
+
+    from scenes.models import Indicator
+
+    case.goal_measure = Indicator.objects.create(scene=fittja, name="Annan scen")
+    with pytest.raises(ValidationError) as error:
+        case.full_clean()
+    assert "goal_measure" in error.value.message_dict

@@ -290,3 +290,18 @@ def test_query_counts_do_not_grow_with_rows(
     _add_observations(sergels, 300)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_second_sub_place_with_the_same_name_gets_a_message(
+    client, sergels, stockholm_coordinator
+):
+    client.force_login(stockholm_coordinator)
+    existing = sergels.places.first()
+    centre = sergels.boundary.centroid
+    response = client.post(
+        reverse("scenes:place_create", args=[sergels.pk]),
+        {"name": existing.name, "latitude": centre.y, "longitude": centre.x},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert sergels.places.filter(name=existing.name).count() == 1

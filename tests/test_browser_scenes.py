@@ -1,12 +1,13 @@
 """Scenes in a real browser: logging from a phone, the maps, and WCAG checks with axe-core."""
 
 import re
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
 from scenes.demo import load_scenes
-from scenes.models import Observation, Scene
+from scenes.models import Indicator, IndicatorValue, Observation, Scene
 
 from .test_browser import axe_violations, log_in
 
@@ -83,11 +84,16 @@ def test_keyboard_user_types_coordinates_and_sees_why_a_bad_point_is_refused(
     assert axe_violations(page) == []
 
 
-@pytest.mark.parametrize("path", ["list", "detail", "observations", "new"])
+@pytest.mark.parametrize("path", ["list", "detail", "observations", "new", "indicator"])
 def test_scene_pages_have_no_wcag_violations(page, live_server, scenes, demo_password, path):
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda r: r.abort())
     sergels = scenes["Sergels torg"]
+    indicator = Indicator.objects.create(scene=sergels, name="SL-händelser", unit="per månad")
+    IndicatorValue.objects.create(
+        indicator=indicator, period_start=date(2026, 9, 1), period_end=date(2026, 9, 30), value=41
+    )
     urls = {
+        "indicator": reverse("scenes:indicator_detail", args=[indicator.pk]),
         "list": reverse("scenes:scene_list"),
         "detail": reverse("scenes:scene_detail", args=[sergels.pk]),
         "observations": reverse("scenes:observation_list", args=[sergels.pk]),

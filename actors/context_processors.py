@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from sara.permissions import ACTION_ROLES
+from sara.permissions import works_on_actions
 from scenes.permissions import may_log_anywhere
 
 from . import permissions
-from .permissions import roles_of
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ def _items(user):
     yield _("Start"), "home", True
     yield _("Scenes"), "scenes:scene_list", True
     yield _("Log observation"), "scenes:observation_create", may_log_anywhere(user)
-    yield _("My actions"), "sara:my_actions", bool(roles_of(user) & ACTION_ROLES)
+    yield _("My actions"), "sara:my_actions", works_on_actions(user)
     yield _("Method catalogue"), "sara:method_list", True
     yield _("Organisations"), "actors:organisation_list", True
     yield _("Security"), "mfa_index", True

@@ -55,6 +55,11 @@ class ActionChildQuerySet(SceneChildQuerySet):
     scene_lookup = "action__case__scene_id"
 
 
+def works_on_actions(user) -> bool:
+    """Whether the user has a role that works on their organisation's actions (the menu)."""
+    return any(m.role in ACTION_ROLES for m in memberships_of(user))
+
+
 def can_edit_methods(user) -> bool:
     return is_regional_coordinator(user)
 

@@ -15,7 +15,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -187,6 +187,7 @@ def scene_detail(request, pk):
     matrix = analysis.time_matrix(observations)
     hotspots = analysis.hotspot_cells(observations)
     assessments = list(scene.assessments.select_related("organisation")[:10])
+    places = list(scene.places.all())
     recent = list(
         Observation.objects.visible_to(request.user)
         .filter(scene=scene)
@@ -212,7 +213,7 @@ def scene_detail(request, pk):
         "assessments": assessments,
         "team": scene.team.select_related("organisation"),
         "status_history": scene.status_changes.select_related("changed_by")[:10],
-        "places": scene.places.all(),
+        "places": places,
         "indicators": scene.indicators.all(),
         "recent": recent,
         "can_edit": permissions.can_edit_scene(request.user, scene),
@@ -220,9 +221,7 @@ def scene_detail(request, pk):
         "team_form": TeamAddForm(user=request.user, scene=scene),
         "map_data": {
             "boundary": _geojson(scene.boundary),
-            "places": [
-                {"name": p.name, "geometry": _geojson(p.geometry)} for p in scene.places.all()
-            ],
+            "places": [{"name": p.name, "geometry": _geojson(p.geometry)} for p in places],
             "observations_url": reverse("scenes:scene_observation_map", args=[scene.pk])
             + "?"
             + period_form.query(),
@@ -365,7 +364,7 @@ def observation_create(request):
     if scene_id:
         try:
             scene = permissions.get_scene_for_user(request.user, scene_id)
-        except Exception:  # an old or forged id: start without a scene
+        except (Http404, PermissionDenied):  # an old or forged id: start without a scene
             scene = None
     form = ObservationForm(request.POST or None, user=request.user, scene=scene)
     if not form.fields["scene"].queryset.exists():

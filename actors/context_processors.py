@@ -23,6 +23,7 @@ def _items(user):
     yield _("Scenes"), "scenes:scene_list", True
     yield _("Log observation"), "scenes:observation_create", may_log_anywhere(user)
     yield _("My actions"), "sara:my_actions", works_on_actions(user)
+    yield _("Situation reports"), "situation_reports:report_list", True
     yield _("Method catalogue"), "sara:method_list", True
     yield _("Organisations"), "actors:organisation_list", True
     yield _("Security"), "mfa_index", True

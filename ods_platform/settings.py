@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who did it, from where: recorded with every audit log entry.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -214,8 +216,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Finished reports (PDFs) live outside MEDIA_ROOT and are served only by the
+# permission-checked download view, never as plain media files.
+REPORTS_ROOT = Path(env.str("REPORTS_ROOT", default=str(BASE_DIR / "private" / "reports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "reports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": REPORTS_ROOT, "base_url": "/no-direct-access/"},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -332,7 +341,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),  # CELERY_TIMEZONE: Europe/Stockholm
         "options": {"expires": 12 * 60 * 60},
     },
+    # Reports whose task never reached a worker (the broker was down) or whose worker died
+    # are handed out again; a broker outage delays reports but loses none.
+    "reports-republish-stuck": {
+        "task": "situation_reports.tasks.republish_stuck_reports",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 50},
+    },
+    # Subscribed weekly and monthly lägesbilder, once per ended period.
+    "reports-scheduled": {
+        "task": "situation_reports.tasks.create_scheduled_reports",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 12 * 60 * 60},
+    },
 }
+# PDFs are built on their own queue, so that a long report never holds up an e-mail.
+CELERY_TASK_ROUTES = {"situation_reports.tasks.build_report": {"queue": "reports"}}
 
 # --- The platform -------------------------------------------------------------------------
 
@@ -349,6 +373,9 @@ ODS_OBSERVATION_MAX_DISTANCE_M = env.int("ODS_OBSERVATION_MAX_DISTANCE_M", defau
 ODS_HOTSPOT_CELL_M = env.int("ODS_HOTSPOT_CELL_M", default=50)
 # Past this many observation points in view, the map is sent grid aggregates instead.
 ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
+# A report still queued (or running on a worker that is gone) this many seconds after it
+# was handed out is handed out again by the beat task.
+ODS_REPORT_REPUBLISH_AFTER_S = env.int("ODS_REPORT_REPUBLISH_AFTER_S", default=60)
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (59.33, 18.06),

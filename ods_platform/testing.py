@@ -94,6 +94,11 @@ redis_server_instance = RedisServer()
 redis_server_instance.start()
 atexit.register(redis_server_instance.stop)
 os.environ["REDIS_URL"] = redis_server_instance.url()
+# Reports built in tests (by this process or its worker subprocesses) go to a private
+# directory of the session's, removed at exit.
+_reports_root = tempfile.mkdtemp(prefix="ods-test-reports-")
+atexit.register(shutil.rmtree, _reports_root, ignore_errors=True)
+os.environ["REPORTS_ROOT"] = _reports_root
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made from
 # tests around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -108,7 +113,7 @@ def redis_server() -> RedisServer:
 class CeleryWorker:
     """A `celery worker` subprocess bound to the test database and the session's Redis."""
 
-    def __init__(self, database_url: str, queues: str = "celery") -> None:
+    def __init__(self, database_url: str, queues: str = "celery,reports") -> None:
         self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
         self.database_url = database_url
         self.queues = queues

@@ -18,9 +18,11 @@ urlpatterns = [
     path("actors/", include("actors.urls")),
     path("", include("scenes.urls")),
     path("sara/", include("sara.urls")),
+    path("", include("situation_reports.urls")),
     # The API; DRF's browsable pages at /api/v1/ are its documentation in the browser.
     path("api/v1/", include("scenes.api_urls")),
     path("api/v1/", include("sara.api_urls")),
+    path("api/v1/", include("situation_reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/", admin.site.urls),
 ]

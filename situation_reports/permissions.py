@@ -1,0 +1,97 @@
+"""Who may see and ask for which lägesbild.
+
+One rule for seeing a report: the user may see every scene it covers (`Report.scenes`), and
+its scope: a municipality's report is for county-wide roles and that municipality's own
+staff, the county's report for county-wide roles only. A report is built from aggregates
+and never holds rows kept to one organisation, so everyone who may see all of its scenes
+may read it; someone who has lost sight of one of its scenes no longer sees the report.
+
+Asking for a report: a scene report by anyone who sees the scene; a municipality report by
+county-wide roles and the municipality's staff; the county report by county-wide roles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+
+from actors.permissions import is_county_wide, memberships_of, organisation_ids
+from ods_platform.lib.access import get_visible_or_404
+from scenes.permissions import SceneChildQuerySet, visible_scene_ids
+
+if TYPE_CHECKING:
+    from .models import Report
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        ids = visible_scene_ids(user)
+        if ids is None:
+            return self
+        from scenes.models import Scene
+
+        in_scope = Q(scope="scene") | Q(
+            scope="municipality", municipality_id__in=organisation_ids(user)
+        )
+        return self.filter(in_scope).exclude(scenes__in=Scene.objects.exclude(pk__in=ids))
+
+
+class SubscriptionQuerySet(SceneChildQuerySet):
+    """A scene's report subscriptions are visible exactly when the scene is."""
+
+
+def municipality_choices(user):
+    """The municipalities the user may ask a municipality-wide report for."""
+    from actors.models import Organisation
+
+    municipalities = Organisation.objects.filter(kind=Organisation.Kind.KOMMUN, is_active=True)
+    if is_county_wide(user):
+        return municipalities
+    own = [m.organisation_id for m in memberships_of(user)]
+    return municipalities.filter(pk__in=own)
+
+
+def may_request_county(user) -> bool:
+    return is_county_wide(user)
+
+
+def report_scenes(user, scope: str, scene_id=None, municipality_id=None):
+    """The scenes a report of this scope may cover for this user: those they may see, within
+    the scope they may ask for. Used when a report is asked for and again when it is built."""
+    from scenes.models import Scene
+
+    scenes = Scene.objects.visible_to(user)
+    if scope == "scene":
+        return scenes.filter(pk=scene_id)
+    if scope == "municipality":
+        if not municipality_choices(user).filter(pk=municipality_id).exists():
+            return scenes.none()
+        return scenes.filter(municipality_id=municipality_id)
+    if scope == "county" and may_request_county(user):
+        return scenes
+    return scenes.none()
+
+
+def may_subscribe(user, scene) -> bool:
+    """Coordinators of the scene's team (and regional coordinators) order recurring reports."""
+    from scenes.permissions import can_edit_scene
+
+    return can_edit_scene(user, scene)
+
+
+def get_report_for_user(user, pk) -> Report:
+    from .models import Report
+
+    return get_visible_or_404(
+        Report.objects.select_related("scene", "municipality", "requested_by"), user, pk
+    )
+
+
+def get_subscription_for_user(user, pk):
+    from .models import ReportSubscription
+
+    return get_visible_or_404(ReportSubscription.objects.select_related("scene"), user, pk)

@@ -1,0 +1,693 @@
+"""The frozen snapshot a lägesbild is drawn from.
+
+`build_snapshot(report)` reads the data once, through the same visibility rules and the same
+analysis functions as the scene page, with the requester's permissions as they are when the
+task runs, and answers with plain JSON (stored on the report, never changed again). Charts,
+the map and the PDF are drawn from the snapshot alone: no query runs after it.
+
+Labels are resolved in Swedish when the snapshot is built. Dates are ISO strings
+(YYYY-MM-DD), times ISO datetimes in Europe/Stockholm. Map coordinates are SWEREF 99 TM
+metres (EPSG:3006), x east, y north.
+
+Schema (version 1)::
+
+    {
+      "version": 1,
+      "title": "Lägesbild Sergels torg 2026-08-28 – 2026-11-25",
+      "scope": {"kind": "scene" | "municipality" | "county", "label": str},
+      "period": {"start": date, "end": date, "days": int},          # inclusive dates
+      "previous_period": {"start": date, "end": date},             # same length, just before
+      "requested_by": {"name": str, "organisation": str},
+      "generated_at": datetime,
+      "sources": {
+        "observations": int,                                       # in the period
+        "by_source": [{"label": str, "count": int, "share": float}],
+        "by_organisation": [{"label": str, "count": int, "share": float}],
+        "days_with_observations": int,
+        "indicators": [{"name": str, "source": str, "latest": date | None}],
+        "limits": [str],          # what the report does not know, in Swedish sentences
+      },
+      "what": {
+        "total": int, "previous_total": int, "change": float | None,   # relative, -0.25 = -25 %
+        "categories": [{"label": str, "count": int, "previous": int, "change": float | None}],
+      },
+      "where": {
+        "cell_m": int,
+        "hotspots": [{"rank": int, "count": int, "share": float,
+                      "lat": float, "lon": float, "place": str}],   # top 10, "" = no sub-place
+        "places": [{"label": str, "count": int, "share": float}],  # incl. "Utan delplats"
+        "map": {
+          "extent": [minx, miny, maxx, maxy],
+          "scenes": [{"name": str, "polygons": [[ring, ...], ...]}],   # ring = [[x, y], ...]
+          "places": [{"name": str, "kind": "point" | "area",
+                      "point": [x, y] | None, "polygons": [[ring, ...]] | None}],
+          "cells": [{"bounds": [x0, y0, x1, y1], "count": int}],    # all cells, busiest first
+        },
+      },
+      "when": {
+        "weekdays": [str] * 7,                                    # Monday first
+        "matrix": [[int] * 24] * 7,
+        "trend": [{"month": "2026-09", "label": "sep 2026", "count": int}],
+        "peak_hours": [int],
+        "busiest_weekdays": [str],
+        "summary": str,                                          # the peaks in words
+      },
+      "who": {
+        "groups": [{"label": str, "count": int, "share": float}],
+        "insecurity": {"mean": float | None, "previous_mean": float | None,
+                       "distribution": [int] * 5},                # ratings 1..5
+      },
+      "hotspot": {
+        "concentration": {"cells": int, "top_cells": int, "observations": int,
+                          "top_observations": int, "share": float | None},
+        "symptoms": [{"scene": str, "latest": assessment | None, "previous": assessment | None,
+                      "added": [str], "removed": [str]}],
+        # assessment = {"assessed_on": date, "organisation": str, "symptoms": [str],
+        #               "location_factors": [str], "comment": str}
+      },
+      "place": {
+        "scenes": [{"name": str, "municipality": str, "status": str, "area_type": str,
+                    "place_type": str, "description": str, "identified_on": date,
+                    "team": [{"name": str, "lead": bool}],
+                    "places": [{"name": str, "description": str}],
+                    "location_factors": [str]}],
+      },
+      "work": {
+        "cases": [{"title": str, "scene": str, "phase": str, "owner": str, "goal": str,
+                   "actions": int, "open_actions": int, "overdue_actions": int}],
+        "actions_by_organisation": [{"organisation": str, "planned": int, "ongoing": int,
+                                     "done": int, "cancelled": int, "overdue": int}],
+        "overdue": [{"title": str, "case": str, "organisation": str, "due_on": date}],
+      },
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Avg, Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone, translation
+
+from sara.models import OPEN_STATUSES, Action, ActionStatus, Case, Phase
+from scenes import analysis
+from scenes.filters import _day_start
+from scenes.models import (
+    Indicator,
+    LocationFactor,
+    Observation,
+    Scene,
+    Source,
+    Symptom,
+    SymptomAssessment,
+    to_sweref99tm,
+)
+
+from .permissions import report_scenes
+
+VERSION = 1
+WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+WEEKDAYS_PLURAL = [
+    "måndagar",
+    "tisdagar",
+    "onsdagar",
+    "torsdagar",
+    "fredagar",
+    "lördagar",
+    "söndagar",
+]
+MONTHS = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+HOTSPOT_ROWS = 10
+# Fewer observations than this, and the report says its shares and peaks are uncertain.
+THIN_DATA = 30
+# A symptom assessment older than this is reported as out of date.
+ASSESSMENT_STALE_DAYS = 183
+NO_PLACE = "Utan delplats"
+
+
+class NothingToReport(Exception):
+    """The requester may no longer see anything the report was asked for."""
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _change(now: int, before: int) -> float | None:
+    return (now - before) / before if before else None
+
+
+def _label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _counted(rows, total: int, labels=None) -> list[dict]:
+    return [
+        {"label": labels(v) if labels else str(v), "count": n, "share": _share(n, total)}
+        for v, n in rows
+    ]
+
+
+def _xy(point) -> list[float]:
+    return [round(point[0], 1), round(point[1], 1)]
+
+
+def _polygons(geometry) -> list:
+    """A (multi)polygon in SWEREF 99 TM as [[ring, ...], ...], ring 0 the exterior."""
+    polygons = [geometry] if geometry.geom_type == "Polygon" else list(geometry)
+    return [[[_xy(p) for p in ring.coords] for ring in polygon] for polygon in polygons]
+
+
+def _in_sweref(geometry):
+    return geometry.transform(to_sweref99tm(), clone=True)
+
+
+def _assessment(a: SymptomAssessment | None) -> dict | None:
+    if a is None:
+        return None
+    return {
+        "assessed_on": a.assessed_on.isoformat(),
+        "organisation": str(a.organisation) if a.organisation_id else "",
+        "symptoms": [_label(Symptom, s) for s in a.symptoms],
+        "location_factors": [_label(LocationFactor, f) for f in a.location_factors],
+        "comment": a.comment,
+    }
+
+
+def _hour_range(hour: int) -> str:
+    return f"{hour:02d}–{(hour + 1) % 24:02d}"
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " och " + words[-1]
+
+
+def _peaks_in_words(matrix: list[list[int]], peak_hours: list[int]) -> tuple[list[str], str]:
+    totals = [sum(row) for row in matrix]
+    if not any(totals):
+        return [], "Inga observationer under perioden."
+    ranked = sorted((d for d in range(7) if totals[d]), key=lambda d: (-totals[d], d))[:2]
+    busiest = [WEEKDAYS[d] for d in sorted(ranked)]
+    hours = _join(["kl. " + _hour_range(h) for h in peak_hours])
+    days = _join([WEEKDAYS_PLURAL[d] for d in sorted(ranked)])
+    return busiest, f"Flest observationer {hours}, oftast på {days}."
+
+
+class SnapshotBuilder:
+    """Reads everything a lägesbild shows, for one report, as its requester may see it now."""
+
+    def __init__(self, report, progress: Callable[[int], None] | None = None):
+        self.report = report
+        self.user = report.requested_by
+        self.progress = progress or (lambda _percent: None)
+        self.today = timezone.localdate()
+
+    # -- scope ----------------------------------------------------------------------------
+
+    def scenes(self) -> list[Scene]:
+        r = self.report
+        if self.user is None or not self.user.is_active:
+            return []
+        queryset = report_scenes(self.user, r.scope, r.scene_id, r.municipality_id)
+        return list(
+            queryset.select_related("municipality")
+            .prefetch_related("team__organisation", "places")
+            .order_by("name")
+        )
+
+    def observations(self, start: date, end: date):
+        return Observation.objects.visible_to(self.user).filter(
+            scene_id__in=self.scene_ids,
+            occurred_at__gte=_day_start(start),
+            occurred_at__lt=_day_start(end + timedelta(days=1)),
+        )
+
+    # -- the whole ------------------------------------------------------------------------
+
+    def build(self) -> dict:
+        r = self.report
+        with translation.override("sv"):
+            self.scene_list = self.scenes()
+            if not self.scene_list:
+                raise NothingToReport
+            self.scene_ids = [s.pk for s in self.scene_list]
+            prev_start, prev_end = r.previous_period()
+            obs = self.observations(r.period_start, r.period_end)
+            prev = self.observations(prev_start, prev_end)
+            total = obs.count()
+            what = self.what(obs, prev, total)
+            self.progress(15)
+            where = self.where(obs, total)
+            self.progress(25)
+            when = self.when(obs)
+            who = self.who(obs, prev, total)
+            self.progress(30)
+            assessments = self.assessments()
+            snapshot = {
+                "version": VERSION,
+                "title": r.title,
+                "scope": {"kind": r.scope, "label": self.scope_label()},
+                "period": {
+                    "start": r.period_start.isoformat(),
+                    "end": r.period_end.isoformat(),
+                    "days": r.period_days,
+                },
+                "previous_period": {"start": prev_start.isoformat(), "end": prev_end.isoformat()},
+                "requested_by": self.requester(),
+                "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+                "sources": self.sources(obs, total, assessments),
+                "what": what,
+                "where": where,
+                "when": when,
+                "who": who,
+                "hotspot": {
+                    "concentration": analysis.concentration(obs).__dict__,
+                    "symptoms": self.symptoms(assessments),
+                },
+                "place": self.place(assessments),
+                "work": self.work(),
+            }
+            self.progress(35)
+            return snapshot
+
+    def scope_label(self) -> str:
+        r = self.report
+        if r.scope == "scene":
+            scene = self.scene_list[0]
+            return f"{scene.name}, {scene.municipality}"
+        if r.scope == "municipality":
+            return f"{r.municipality}: {len(self.scene_list)} scener"
+        return f"Stockholms län: {len(self.scene_list)} scener"
+
+    def requester(self) -> dict:
+        from actors.permissions import memberships_of
+
+        memberships = memberships_of(self.user)
+        return {
+            "name": self.user.get_full_name() or self.user.get_username(),
+            "organisation": ", ".join(sorted({str(m.organisation) for m in memberships})),
+        }
+
+    # -- sections -------------------------------------------------------------------------
+
+    def what(self, obs, prev, total: int) -> dict:
+        now = analysis.counts_by_category(obs)
+        before = {value: n for value, _label_, n in analysis.counts_by_category(prev)}
+        previous_total = sum(before.values())
+        categories = []
+        for value, label, n in now:
+            previous = before.pop(value, 0)
+            categories.append(
+                {"label": label, "count": n, "previous": previous, "change": _change(n, previous)}
+            )
+        # Categories seen only in the previous period, at the end.
+        categories += [
+            {"label": _label(analysis.Category, value), "count": 0, "previous": n, "change": -1.0}
+            for value, n in sorted(before.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        return {
+            "total": total,
+            "previous_total": previous_total,
+            "change": _change(total, previous_total),
+            "categories": categories,
+        }
+
+    def where(self, obs, total: int) -> dict:
+        cell_m = settings.ODS_HOTSPOT_CELL_M
+        cells = analysis.hotspot_cells(obs, cell_m)
+        places = [(p, _in_sweref(p.geometry)) for s in self.scene_list for p in s.places.all()]
+        multi = len(self.scene_list) > 1
+        names = {s.pk: s.name for s in self.scene_list}
+
+        def place_name(place) -> str:
+            return f"{names[place.scene_id]}: {place.name}" if multi else place.name
+
+        def nearest_place(cell) -> str:
+            from django.contrib.gis.geos import Point
+
+            centre = Point((cell.cell[0] + 0.5) * cell_m, (cell.cell[1] + 0.5) * cell_m)
+            near = [(geom.distance(centre), place_name(p)) for p, geom in places]
+            near = [(d, name) for d, name in near if d <= cell_m]
+            return min(near)[1] if near else ""
+
+        hotspots = [
+            {
+                "rank": i,
+                "count": c.count,
+                "share": c.share,
+                "lat": round(c.centre_lat, 5),
+                "lon": round(c.centre_lon, 5),
+                "place": nearest_place(c),
+            }
+            for i, c in enumerate(cells[:HOTSPOT_ROWS], start=1)
+        ]
+        by_place = (
+            obs.order_by()
+            .values_list("place__scene_id", "place__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "place__name")
+        )
+        place_rows = [
+            {
+                "label": (f"{names[sid]}: {name}" if multi else name) if name else NO_PLACE,
+                "count": n,
+                "share": _share(n, total),
+            }
+            for sid, name, n in by_place
+        ]
+        boundaries = [(s.name, _in_sweref(s.boundary)) for s in self.scene_list]
+        extent = None
+        for _name, geom in boundaries + [(None, g) for _p, g in places]:
+            x0, y0, x1, y1 = geom.extent
+            extent = (
+                [x0, y0, x1, y1]
+                if extent is None
+                else [
+                    min(extent[0], x0),
+                    min(extent[1], y0),
+                    max(extent[2], x1),
+                    max(extent[3], y1),
+                ]
+            )
+        for c in cells:
+            x0, y0 = c.cell[0] * cell_m, c.cell[1] * cell_m
+            extent = [
+                min(extent[0], x0),
+                min(extent[1], y0),
+                max(extent[2], x0 + cell_m),
+                max(extent[3], y0 + cell_m),
+            ]
+        map_places = []
+        for p, geom in places:
+            is_point = geom.geom_type == "Point"
+            map_places.append(
+                {
+                    "name": place_name(p),
+                    "kind": "point" if is_point else "area",
+                    "point": _xy(geom.coords) if is_point else None,
+                    "polygons": None if is_point else _polygons(geom),
+                }
+            )
+        return {
+            "cell_m": cell_m,
+            "hotspots": hotspots,
+            "places": place_rows,
+            "map": {
+                "extent": [round(v, 1) for v in extent],
+                "scenes": [{"name": n, "polygons": _polygons(g)} for n, g in boundaries],
+                "places": map_places,
+                "cells": [
+                    {
+                        "bounds": [
+                            c.cell[0] * cell_m,
+                            c.cell[1] * cell_m,
+                            (c.cell[0] + 1) * cell_m,
+                            (c.cell[1] + 1) * cell_m,
+                        ],
+                        "count": c.count,
+                    }
+                    for c in cells
+                ],
+            },
+        }
+
+    def when(self, obs) -> dict:
+        r = self.report
+        matrix = analysis.time_matrix(obs)
+        peaks = analysis.peak_hours(matrix)
+        busiest, summary = _peaks_in_words(matrix, peaks)
+        trend = analysis.monthly_trend(obs, r.period_start, r.period_end)
+        return {
+            "weekdays": [w.capitalize() for w in WEEKDAYS],
+            "matrix": matrix,
+            "trend": [
+                {"month": f"{m:%Y-%m}", "label": f"{MONTHS[m.month - 1]} {m.year}", "count": n}
+                for m, n in trend
+            ],
+            "peak_hours": peaks,
+            "busiest_weekdays": busiest,
+            "summary": summary,
+        }
+
+    def who(self, obs, prev, total: int) -> dict:
+        groups = analysis.counts_by_affected_group(obs)
+        ratings = dict(
+            obs.order_by()
+            .values_list("insecurity")
+            .annotate(n=Count("pk"))
+            .values_list("insecurity", "n")
+        )
+        mean = obs.aggregate(m=Avg("insecurity"))["m"]
+        previous_mean = prev.aggregate(m=Avg("insecurity"))["m"]
+        return {
+            "groups": [
+                {"label": label, "count": n, "share": _share(n, total)} for _v, label, n in groups
+            ],
+            "insecurity": {
+                "mean": round(mean, 2) if mean is not None else None,
+                "previous_mean": round(previous_mean, 2) if previous_mean is not None else None,
+                "distribution": [ratings.get(i, 0) for i in range(1, 6)],
+            },
+        }
+
+    def assessments(self) -> dict[int, list[SymptomAssessment]]:
+        latest: dict[int, list[SymptomAssessment]] = {pk: [] for pk in self.scene_ids}
+        rows = (
+            SymptomAssessment.objects.visible_to(self.user)
+            .filter(scene_id__in=self.scene_ids, assessed_on__lte=self.report.period_end)
+            .select_related("organisation")
+            .order_by("scene_id", "-assessed_on", "-pk")
+        )
+        for a in rows:
+            if len(latest[a.scene_id]) < 2:
+                latest[a.scene_id].append(a)
+        return latest
+
+    def symptoms(self, assessments) -> list[dict]:
+        out = []
+        for scene in self.scene_list:
+            two = assessments[scene.pk]
+            latest = two[0] if two else None
+            previous = two[1] if len(two) > 1 else None
+            now = set(latest.symptoms) if latest else set()
+            before = set(previous.symptoms) if previous else set()
+            out.append(
+                {
+                    "scene": scene.name,
+                    "latest": _assessment(latest),
+                    "previous": _assessment(previous),
+                    "added": [_label(Symptom, s) for s in Symptom.values if s in now - before]
+                    if previous
+                    else [],
+                    "removed": [_label(Symptom, s) for s in Symptom.values if s in before - now],
+                }
+            )
+        return out
+
+    def place(self, assessments) -> dict:
+        scenes = []
+        for s in self.scene_list:
+            latest = assessments[s.pk][0] if assessments[s.pk] else None
+            scenes.append(
+                {
+                    "name": s.name,
+                    "municipality": str(s.municipality),
+                    "status": s.get_status_display(),
+                    "area_type": s.get_area_type_display(),
+                    "place_type": s.get_place_type_display(),
+                    "description": s.description,
+                    "identified_on": s.identified_on.isoformat(),
+                    "team": [
+                        {"name": str(t.organisation), "lead": t.is_lead} for t in s.team.all()
+                    ],
+                    "places": [
+                        {"name": p.name, "description": p.description} for p in s.places.all()
+                    ],
+                    "location_factors": [
+                        _label(LocationFactor, f)
+                        for f in (latest.location_factors if latest else [])
+                    ],
+                }
+            )
+        return {"scenes": scenes}
+
+    def sources(self, obs, total: int, assessments) -> dict:
+        by_source = list(
+            obs.order_by().values_list("source").annotate(n=Count("pk")).order_by("-n", "source")
+        )
+        by_org = list(
+            obs.order_by()
+            .values_list("organisation__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "organisation__name")
+        )
+        days = (
+            obs.order_by()
+            .annotate(day=TruncDate("occurred_at", tzinfo=analysis._local_zone()))
+            .values("day")
+            .distinct()
+            .count()
+        )
+        indicators = list(
+            Indicator.objects.visible_to(self.user)
+            .filter(scene_id__in=self.scene_ids)
+            .annotate(latest=Max("values__period_end"))
+            .order_by("name")
+        )
+        limits = self.limits(total, by_source, days, indicators, assessments)
+        return {
+            "observations": total,
+            "by_source": _counted(by_source, total, lambda v: _label(Source, v)),
+            "by_organisation": _counted(by_org, total),
+            "days_with_observations": days,
+            "indicators": [
+                {
+                    "name": str(i),
+                    "source": i.source,
+                    "latest": i.latest.isoformat() if i.latest else None,
+                }
+                for i in indicators
+            ],
+            "limits": limits,
+        }
+
+    def limits(self, total, by_source, days, indicators, assessments) -> list[str]:
+        r = self.report
+        limits = [
+            "Observationerna är det teamens personal har sett och loggat i plattformen, inte "
+            "en fullständig räkning av allt som händer på platsen."
+        ]
+        if total == 0:
+            limits.append(
+                "Inga observationer finns för perioden: problembilden kan inte beskrivas."
+            )
+        elif total < THIN_DATA:
+            limits.append(
+                f"Bara {total} observationer under perioden: andelar, toppar och förändringar "
+                "är osäkra."
+            )
+        if total and days < r.period_days / 2:
+            limits.append(
+                f"Observationer finns för {days} av periodens {r.period_days} dagar; dagar utan "
+                "loggning kan ha haft händelser."
+            )
+        seen = {value for value, _n in by_source}
+        missing = [str(label) for value, label in Source.choices if value not in seen]
+        if missing:
+            limits.append("Källor utan observationer under perioden: " + ", ".join(missing) + ".")
+        if not indicators:
+            limits.append(
+                "Inga indikatorer (till exempel polisanmälningar eller trygghetsmätningar) är "
+                "kopplade till platsen."
+            )
+        for i in indicators:
+            if i.latest is None or i.latest < r.period_start:
+                limits.append(f"Indikatorn {i} har inga värden för perioden.")
+        stale = self.today - timedelta(days=ASSESSMENT_STALE_DAYS)
+        for scene in self.scene_list:
+            two = assessments[scene.pk]
+            if not two:
+                limits.append(f"Ingen symtombedömning finns för {scene.name}.")
+            elif two[0].assessed_on < stale:
+                limits.append(
+                    f"Den senaste symtombedömningen för {scene.name} är från "
+                    f"{two[0].assessed_on:%Y-%m-%d}, äldre än ett halvår."
+                )
+        return limits
+
+    def work(self) -> dict:
+        today = self.today
+        overdue_q = Q(actions__status__in=OPEN_STATUSES, actions__due_on__lt=today)
+        cases = (
+            Case.objects.visible_to(self.user)
+            .filter(scene_id__in=self.scene_ids)
+            .exclude(phase=Phase.CLOSED)
+            .select_related("scene", "owner")
+            .annotate(
+                n_actions=Count("actions"),
+                n_open=Count("actions", filter=Q(actions__status__in=OPEN_STATUSES)),
+                n_overdue=Count("actions", filter=overdue_q),
+            )
+            .order_by("scene__name", "title")
+        )
+        actions = (
+            Action.objects.visible_to(self.user)
+            .filter(case__scene_id__in=self.scene_ids)
+            .exclude(case__phase=Phase.CLOSED)
+        )
+        by_org = (
+            actions.order_by()
+            .values_list("responsible__name")
+            .annotate(
+                planned=Count("pk", filter=Q(status=ActionStatus.PLANNED)),
+                ongoing=Count("pk", filter=Q(status=ActionStatus.ONGOING)),
+                done=Count("pk", filter=Q(status=ActionStatus.DONE)),
+                cancelled=Count("pk", filter=Q(status=ActionStatus.CANCELLED)),
+                overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+            )
+            .order_by("responsible__name")
+        )
+        overdue = actions.filter(status__in=OPEN_STATUSES, due_on__lt=today).select_related(
+            "case", "responsible"
+        )
+        return {
+            "cases": [
+                {
+                    "title": c.title,
+                    "scene": c.scene.name,
+                    "phase": c.get_phase_display(),
+                    "owner": str(c.owner),
+                    "goal": _goal(c),
+                    "actions": c.n_actions,
+                    "open_actions": c.n_open,
+                    "overdue_actions": c.n_overdue,
+                }
+                for c in cases
+            ],
+            "actions_by_organisation": [
+                {
+                    "organisation": name,
+                    "planned": p,
+                    "ongoing": o,
+                    "done": d,
+                    "cancelled": c,
+                    "overdue": od,
+                }
+                for name, p, o, d, c, od in by_org
+            ],
+            "overdue": [
+                {
+                    "title": a.title,
+                    "case": a.case.title,
+                    "organisation": str(a.responsible),
+                    "due_on": a.due_on.isoformat(),
+                }
+                for a in overdue.order_by("due_on", "pk")
+            ],
+        }
+
+
+def _number(value) -> str:
+    text = f"{value:f}".rstrip("0").rstrip(".") if value is not None else ""
+    return text.replace(".", ",")
+
+
+def _goal(case: Case) -> str:
+    if not case.goal_indicator:
+        return ""
+    parts = [case.goal_indicator]
+    if case.goal_baseline is not None and case.goal_target is not None:
+        parts.append(f"från {_number(case.goal_baseline)} till {_number(case.goal_target)}")
+    elif case.goal_target is not None:
+        parts.append(f"till {_number(case.goal_target)}")
+    if case.goal_date:
+        parts.append(f"senast {case.goal_date:%Y-%m-%d}")
+    return " ".join(parts)
+
+
+def build_snapshot(report, progress: Callable[[int], None] | None = None) -> dict:
+    """The report's frozen snapshot; raises NothingToReport when no scene is left to show."""
+    return SnapshotBuilder(report, progress).build()

@@ -1,0 +1,180 @@
+"""Pages for lägesbilder: ask for one, watch it being built, download it, list past ones.
+
+Every report is fetched through `permissions.get_report_for_user` (404 for reports the user
+may not see) and every download and detail view is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+from auditlog.signals import accessed
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ods_platform.lib.export import FORMATS, table_response
+from scenes.permissions import get_scene_for_user
+
+from . import permissions, services
+from .forms import ReportRequestForm, SubscriptionForm
+from .models import Report, ReportSubscription, report_storage
+
+PAGE_SIZE = 50
+
+
+def _list_context(request, form):
+    reports = (
+        Report.objects.visible_to(request.user)
+        .select_related("requested_by", "scene", "municipality")
+        .defer("snapshot")
+    )
+    status = request.GET.get("status")
+    if status in Report.Status.values:
+        reports = reports.filter(status=status)
+    return reports, {
+        "form": form,
+        "status_choices": Report.Status.choices,
+        "status": status if status in Report.Status.values else "",
+        "query": request.GET.urlencode(),
+    }
+
+
+@login_required
+def report_list(request):
+    """Past reports, newest first, and the form that asks for a new one."""
+    if request.method == "POST":
+        form = ReportRequestForm(request.POST, user=request.user)
+        if form.is_valid() and (report := form.save()) is not None:
+            return redirect("situation_reports:report_detail", report.pk)
+        status_code = 400
+    else:
+        scene = None
+        if request.GET.get("scene"):
+            try:
+                scene = get_scene_for_user(request.user, request.GET["scene"])
+            except Http404:
+                scene = None
+        form = ReportRequestForm(user=request.user, scene=scene)
+        status_code = 200
+    reports, context = _list_context(request, form)
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(
+            "lagesbilder",
+            [_("Report"), _("Status"), _("From"), _("To"), _("Requested by"), _("Requested"),
+             _("Finished"), "SHA-256"],
+            (
+                (r.title, r.get_status_display(), r.period_start, r.period_end,
+                 _person(r.requested_by), _local(r.created_at), _local(r.finished_at), r.sha256)
+                for r in reports.iterator(chunk_size=500)
+            ),
+            fmt,
+        )  # fmt: skip
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    context["page"] = page
+    return render(request, "situation_reports/report_list.html", context, status=status_code)
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@login_required
+def report_detail(request, pk):
+    report = permissions.get_report_for_user(request.user, pk)
+    accessed.send(Report, instance=report)
+    return render(
+        request,
+        "situation_reports/report_detail.html",
+        {"report": report, "polling": not report.is_finished},
+    )
+
+
+@login_required
+@require_GET
+def report_progress(request, pk):
+    """The progress box alone, polled by the detail page while the report is built."""
+    report = permissions.get_report_for_user(request.user, pk)
+    return render(
+        request,
+        "situation_reports/_progress.html",
+        {"report": report, "polling": not report.is_finished},
+    )
+
+
+@login_required
+@require_GET
+def report_download(request, pk):
+    report = permissions.get_report_for_user(request.user, pk)
+    if report.status != Report.Status.DONE or not report.file:
+        raise Http404
+    try:
+        handle = report_storage().open(report.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    accessed.send(Report, instance=report)
+    response = FileResponse(
+        handle, as_attachment=True, filename=report.filename(), content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def report_again(request, pk):
+    report = permissions.get_report_for_user(request.user, pk)
+    try:
+        new = services.again(report, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("situation_reports:report_detail", report.pk)
+    return redirect("situation_reports:report_detail", new.pk)
+
+
+@login_required
+@require_POST
+def subscription_add(request, scene_pk):
+    scene = get_scene_for_user(request.user, scene_pk)
+    if not permissions.may_subscribe(request.user, scene):
+        raise PermissionDenied
+    form = SubscriptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose weekly or monthly."))
+    else:
+        try:
+            with transaction.atomic():
+                ReportSubscription.objects.create(
+                    scene=scene, frequency=form.cleaned_data["frequency"], created_by=request.user
+                )
+            messages.success(
+                request,
+                _("The team will get a lägesbild by e-mail link after every ended period."),
+            )
+        except IntegrityError:
+            messages.info(request, _("The scene already has that subscription."))
+    return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#reports")
+
+
+@login_required
+@require_POST
+def subscription_remove(request, pk):
+    subscription = permissions.get_subscription_for_user(request.user, pk)
+    scene = get_scene_for_user(request.user, subscription.scene_id)
+    if not permissions.may_subscribe(request.user, scene):
+        raise PermissionDenied
+    subscription.delete()
+    messages.success(request, _("The subscription has been ended."))
+    return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#reports")

@@ -73,7 +73,8 @@ class ReportRequestSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
+        request = self.context.get("request")  # absent when the schema is generated
+        user = request.user if request else None
         # Only what the caller may see can be named; anything else is "does not exist".
         self.fields["scene"].queryset = Scene.objects.visible_to(user)
         self.fields["municipality"].queryset = municipality_choices(user)

@@ -93,9 +93,12 @@ def test_a_scene_the_requester_can_no_longer_see_is_left_out_when_the_task_runs(
     assert "Sergels torg (demo)" not in names
     assert names == asked - {"Sergels torg (demo)"}
     local_days = (_day_start(start), _day_start(end + timedelta(days=1)))
-    assert snapshot["what"]["total"] == Observation.objects.filter(
-        scene__name__in=names, occurred_at__range=local_days
-    ).exclude(occurred_at=local_days[1]).count()
+    assert (
+        snapshot["what"]["total"]
+        == Observation.objects.filter(scene__name__in=names, occurred_at__range=local_days)
+        .exclude(occurred_at=local_days[1])
+        .count()
+    )
 
 
 def test_a_scene_report_with_nothing_left_to_see_raises(
@@ -153,9 +156,7 @@ def test_ongoing_work_lists_open_cases_and_overdue_actions(
 
 def test_an_evaluator_report_reads_as_the_evaluator_may(stad_evaluator, sergels, last_90_days):
     start, end = last_90_days
-    report = services.request_report(
-        stad_evaluator, scope="county", start=start, end=end
-    )
+    report = services.request_report(stad_evaluator, scope="county", start=start, end=end)
     snapshot = build_snapshot(report)
     assert snapshot["scope"]["label"].startswith("Stockholms län")
     assert len(snapshot["place"]["scenes"]) == 8

@@ -84,7 +84,6 @@ Schema (version 1)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -199,10 +198,9 @@ def _peaks_in_words(matrix: list[list[int]], peak_hours: list[int]) -> tuple[lis
 class SnapshotBuilder:
     """Reads everything a lägesbild shows, for one report, as its requester may see it now."""
 
-    def __init__(self, report, progress: Callable[[int], None] | None = None):
+    def __init__(self, report):
         self.report = report
         self.user = report.requested_by
-        self.progress = progress or (lambda _percent: None)
         self.today = timezone.localdate()
 
     # -- scope ----------------------------------------------------------------------------
@@ -239,12 +237,9 @@ class SnapshotBuilder:
             prev = self.observations(prev_start, prev_end)
             total = obs.count()
             what = self.what(obs, prev, total)
-            self.progress(15)
             where = self.where(obs, total)
-            self.progress(25)
             when = self.when(obs)
             who = self.who(obs, prev, total)
-            self.progress(30)
             assessments = self.assessments()
             snapshot = {
                 "version": VERSION,
@@ -270,7 +265,6 @@ class SnapshotBuilder:
                 "place": self.place(assessments),
                 "work": self.work(),
             }
-            self.progress(35)
             return snapshot
 
     def scope_label(self) -> str:
@@ -688,6 +682,6 @@ def _goal(case: Case) -> str:
     return " ".join(parts)
 
 
-def build_snapshot(report, progress: Callable[[int], None] | None = None) -> dict:
+def build_snapshot(report) -> dict:
     """The report's frozen snapshot; raises NothingToReport when no scene is left to show."""
-    return SnapshotBuilder(report, progress).build()
+    return SnapshotBuilder(report).build()

@@ -101,10 +101,13 @@ def _progress(report_id: int, percent: int, stage: str | None = None) -> None:
 
 def _snapshot(report: Report) -> dict:
     """Everything the report shows, read in one consistent view of the database."""
+    outermost = not connection.in_atomic_block  # (tests run inside a transaction already)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        return build_snapshot(report, lambda percent: _progress(report.pk, percent))
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # No progress is written in here: a read-only transaction, and invisible until commit.
+        return build_snapshot(report)
 
 
 def render(snapshot: dict, progress=None) -> bytes:
@@ -233,7 +236,7 @@ def _as_date(today) -> date:
     return today if isinstance(today, date) else date.fromisoformat(today)
 
 
-@shared_task(ignore_result=True)
+@shared_task
 def create_scheduled_reports(today=None) -> int:
     """One report per active subscription for its last ended week or month, never two:
     the (subscription, period start) pair is unique, so a second run creates nothing.
@@ -319,7 +322,7 @@ def notify_subscribers(report_id: int) -> int:
             f"{report.scene}, som får en {report.subscription.get_frequency_display().lower()} "
             f"lägesbild.\n\n/ODS-plattformen\n"
         )
-    message = EmailMessage(subject=f"[ODS] Ny lägesbild: {report.title}", body=body, bcc=recipients)
+    message = EmailMessage(subject=f"[ODS] Ny lägesbild: {report.title}", body=body, to=recipients)
     try:
         return message.send()
     except Exception:

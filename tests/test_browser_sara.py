@@ -1,28 +1,13 @@
 """SARA in a real browser: an agency's staff update their action; WCAG checks with axe-core."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
-from sara.demo import load_cases
-from sara.models import Action, Case
+from sara.models import Action
 
 from .test_browser import axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def cases(demo_scenes, method_catalogue):
-    load_cases()
-    return Case.objects.all()
-
-
-@pytest.fixture
-def offline(page):
-    page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda r: r.abort())
-    return page
 
 
 def test_transit_officer_marks_an_action_done_from_my_actions(

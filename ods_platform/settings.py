@@ -393,5 +393,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes announces itself on every start of every command; only its warnings matter.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint and fontTools report every page and font step at INFO: only problems matter.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -179,3 +179,31 @@ def test_a_coordinator_subscribes_the_scene_once_and_others_may_not(
     client.post(url, {"frequency": "weekly"})
     assert ReportSubscription.objects.filter(scene=sergels).count() == 1
     assert "Varje vecka" in client.get(reverse("scenes:scene_detail", args=[sergels.pk])).text
+
+
+def test_the_list_reads_a_constant_number_of_queries_however_many_reports(
+    client, stockholm_coordinator, sergels, last_90_days
+):
+    from situation_reports import services
+
+    client.force_login(stockholm_coordinator)
+    url = reverse("situation_reports:report_list")
+    start, end = last_90_days
+
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    services.request_report(
+        stockholm_coordinator, scope="scene", scene=sergels, start=start, end=end
+    )
+    one = count_queries()
+    for _ in range(10):
+        services.request_report(
+            stockholm_coordinator, scope="scene", scene=sergels, start=start, end=end
+        )
+    assert count_queries() == one

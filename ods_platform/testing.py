@@ -146,11 +146,21 @@ class CeleryWorker:
         _wait_for(self.answers_ping, 60, f"Celery worker {self.name}")
 
     def answers_ping(self) -> bool:
+        from redis import exceptions as redis_errors
+
         from ods_platform.celery import app
 
         if self.proc is None or self.proc.poll() is not None:
             raise RuntimeError(f"Celery worker exited:\n{self.output()}")
-        return bool(app.control.ping(destination=[self.name], timeout=0.5))
+        # A connection of its own each time, never a pooled one that may predate a Redis
+        # restart made by an earlier test.
+        with app.connection_for_write() as connection:
+            try:
+                return bool(
+                    app.control.ping(destination=[self.name], timeout=0.5, connection=connection)
+                )
+            except (OSError, redis_errors.ConnectionError):
+                return False
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc and self.proc.poll() is None:

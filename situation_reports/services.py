@@ -117,7 +117,12 @@ def publish(report_id: int) -> bool:
     from .tasks import build_report
 
     try:
-        build_report.apply_async((report_id,), retry=False)
+        # One quick retry on a fresh connection: a pooled one may predate a broker restart.
+        build_report.apply_async(
+            (report_id,),
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0},
+        )
     except Exception:
         logger.warning(
             "Could not queue report %s; the sweeper will hand it out later.",

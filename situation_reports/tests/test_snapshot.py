@@ -161,3 +161,27 @@ def test_an_evaluator_report_reads_as_the_evaluator_may(stad_evaluator, sergels,
     assert snapshot["scope"]["label"].startswith("Stockholms län")
     assert len(snapshot["place"]["scenes"]) == 8
     assert Membership.objects.filter(user=stad_evaluator).exists()
+
+
+def test_the_snapshot_reads_a_fixed_number_of_queries_however_much_data(
+    stockholm_coordinator, sergels, stockholm, sergels_report
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            build_snapshot(sergels_report)
+        return len(captured)
+
+    before = queries()
+    now = timezone.now()
+    Observation.objects.bulk_create(
+        Observation(
+            scene=sergels, location=sergels.boundary.point_on_surface,
+            occurred_at=now - timedelta(hours=i), category="narkotikabruk", source="egen",
+            insecurity=1 + i % 5, organisation=stockholm,
+        )
+        for i in range(300)
+    )  # fmt: skip
+    assert queries() == before

@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         warm_report.refresh_from_db()
         raise SystemExit(f"The warm-up build ended {outcome!r}: {warm_report.error}")
     reference = _new_report(data)
-    snapshot = tasks._snapshot(reference)
+    snapshot, _scene_ids = tasks._snapshot(reference)
     charts = draw_charts(snapshot)
     html = render_html(snapshot, charts)
     html_file = Path(tempfile.gettempdir()) / f"ods-bench-{os.getpid()}.html"

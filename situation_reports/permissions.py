@@ -86,8 +86,12 @@ def may_subscribe(user, scene) -> bool:
 def get_report_for_user(user, pk) -> Report:
     from .models import Report
 
+    # The snapshot (up to a few hundred kB of JSON) is never shown on a page: the progress
+    # box reads this every second while a report is built.
     return get_visible_or_404(
-        Report.objects.select_related("scene", "municipality", "requested_by"), user, pk
+        Report.objects.select_related("scene", "municipality", "requested_by").defer("snapshot"),
+        user,
+        pk,
     )
 
 

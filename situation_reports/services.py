@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_PERIOD_DAYS = 731
 
 
-def report_title(scope: str, label: str, start: date, end: date) -> str:
+def report_title(label: str, start: date, end: date) -> str:
     return f"Lägesbild {label} {start:%Y-%m-%d} – {end:%Y-%m-%d}"
 
 
@@ -91,7 +91,7 @@ def request_report(
             municipality=municipality if scope == Scope.MUNICIPALITY else None,
             period_start=start,
             period_end=end,
-            title=report_title(scope, label, start, end),
+            title=report_title(label, start, end),
             requested_by=user,
             subscription=subscription,
         )

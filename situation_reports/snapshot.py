@@ -209,7 +209,10 @@ class SnapshotBuilder:
         r = self.report
         if self.user is None or not self.user.is_active:
             return []
-        queryset = report_scenes(self.user, r.scope, r.scene_id, r.municipality_id)
+        # What was asked for, narrowed to what the requester may still see now.
+        queryset = report_scenes(self.user, r.scope, r.scene_id, r.municipality_id).filter(
+            pk__in=r.scenes.values("pk")
+        )
         return list(
             queryset.select_related("municipality")
             .prefetch_related("team__organisation", "places")

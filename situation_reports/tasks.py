@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .models import Report, ReportSubscription, Scope, report_path, report_storage
-from .snapshot import NothingToReport, build_snapshot
+from .snapshot import NothingToReport, SnapshotBuilder
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +99,9 @@ def _progress(report_id: int, percent: int, stage: str | None = None) -> None:
     Report.objects.filter(pk=report_id, status=Report.Status.RUNNING).update(**fields)
 
 
-def _snapshot(report: Report) -> dict:
-    """Everything the report shows, read in one consistent view of the database."""
+def _snapshot(report: Report) -> tuple[dict, list[int]]:
+    """Everything the report shows, read in one consistent view of the database, and the
+    ids of the scenes it covers."""
     outermost = not connection.in_atomic_block  # (tests run inside a transaction already)
     with transaction.atomic():
         if outermost:
@@ -112,7 +113,8 @@ def _snapshot(report: Report) -> dict:
             # (bench/README.md). Off for this transaction only.
             cursor.execute("SET LOCAL jit = off")
         # No progress is written in here: a read-only transaction, and invisible until commit.
-        return build_snapshot(report)
+        builder = SnapshotBuilder(report)
+        return builder.build(), builder.scene_ids
 
 
 def render(snapshot: dict, progress=None) -> bytes:
@@ -136,10 +138,10 @@ def _fail(report: Report, message: str) -> None:
 
 def generate(report: Report) -> None:
     """Build, store and finish a claimed report."""
-    snapshot = _snapshot(report)
+    snapshot, scene_ids = _snapshot(report)
     report.snapshot = snapshot
     Report.objects.filter(pk=report.pk).update(snapshot=snapshot)
-    report.scenes.set(_scene_ids_in(report))
+    report.scenes.set(scene_ids)  # who may see the report follows from what it shows
     _progress(report.pk, 40, Report.Stage.CHARTS)
     pdf = render(snapshot, lambda p, s: _progress(report.pk, p, s))
     _progress(report.pk, 90, Report.Stage.STORE)
@@ -165,16 +167,6 @@ def generate(report: Report) -> None:
         current.save(
             update_fields=["file", "sha256", "size", "status", "stage", "progress", "finished_at"]
         )
-
-
-def _scene_ids_in(report: Report) -> list[int]:
-    from .permissions import report_scenes
-
-    return list(
-        report_scenes(report.requested_by, report.scope, report.scene_id, report.municipality_id)
-        .filter(pk__in=report.scenes.values("pk"))
-        .values_list("pk", flat=True)
-    )
 
 
 @shared_task(

@@ -185,3 +185,24 @@ def test_the_snapshot_reads_a_fixed_number_of_queries_however_much_data(
         for i in range(300)
     )  # fmt: skip
     assert queries() == before
+
+
+def test_a_scene_added_after_the_request_is_not_in_the_report(
+    regional_coordinator, stad_evaluator, sergels, last_90_days
+):
+    """The report covers what was asked for; its visibility (Report.scenes) must match
+    what it shows, or a scene nobody asked about could reach readers who may not see it."""
+    from scenes.services import create_scene
+
+    start, end = last_90_days
+    report = services.request_report(stad_evaluator, scope="county", start=start, end=end)
+    create_scene(
+        by=regional_coordinator, name="Ny plats (test)", municipality=sergels.municipality,
+        area_type=sergels.area_type, place_type=sergels.place_type, boundary=sergels.boundary,
+        identified_on=start,
+    )  # fmt: skip
+
+    names = {s["name"] for s in build_snapshot(report)["place"]["scenes"]}
+
+    assert "Ny plats (test)" not in names
+    assert names == set(report.scenes.values_list("name", flat=True))

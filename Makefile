@@ -33,8 +33,9 @@ lint:
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Two processes (this machine has two cores): each has its own test database and Redis.
 pytest:
-	pytest
+	pytest -n 2
 
 ## Refresh the Swedish message catalogue after changing translatable text.
 messages:

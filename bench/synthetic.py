@@ -8,7 +8,7 @@
   organisations, three sub-places (two areas and a point), two symptom assessments and one
   SARA case with actions (the demo's generic case), so every section of a lägesbild has
   something in it;
-- exactly `observations` observations at that scene, spread over the 90 days that end
+- exactly `observations` observations at that scene, spread over the 90 whole days before
   today (Europe/Stockholm), with evening and weekend peaks and two hotspots, inserted
   with `bulk_create` in batches of 5,000 and followed by an `ANALYZE` of the table.
 
@@ -129,8 +129,9 @@ def _place_geometry(east: float, north: float, radius: float):
 
 
 def period(today: date) -> tuple[date, date]:
-    """The PERIOD_DAYS days that end today, inclusive."""
-    return today - timedelta(days=PERIOD_DAYS - 1), today
+    """The PERIOD_DAYS whole days before today, inclusive: none of it lies in the future,
+    whatever the time of day the bench runs."""
+    return today - timedelta(days=PERIOD_DAYS), today - timedelta(days=1)
 
 
 def _ensure_scene():
@@ -231,7 +232,6 @@ def _observations(scene, count: int, seed: int, start: date) -> list:
     ]
     day_picks = rng.choices(days, weights=day_weights, k=count)
     hour_picks = rng.choices(range(24), weights=HOUR_WEIGHTS, k=count)
-    now = datetime.now(tz=STOCKHOLM_TZ) - timedelta(minutes=5)
     rows = []
     for day, hour in zip(day_picks, hour_picks, strict=True):
         east = north = None
@@ -257,7 +257,7 @@ def _observations(scene, count: int, seed: int, start: date) -> list:
                 scene=scene,
                 place=place,
                 location=Point(*_offset(east, north), srid=4326),
-                occurred_at=min(occurred, now),
+                occurred_at=occurred,
                 category=rng.choices(categories, weights=category_weights)[0],
                 people_count=max(1, int(rng.gauss(6, 4))),
                 affected_groups=rng.sample(groups, k=rng.randint(1, 3)),
@@ -279,7 +279,7 @@ def ensure_bench_scene(
     force: bool = False,
 ) -> BenchData:
     """Make sure the bench scene holds exactly `observations` observations in the 90 days
-    that end `today` (by default today in Europe/Stockholm). Idempotent: observations that
+    before `today` (by default today in Europe/Stockholm). Idempotent: observations that
     are already right are kept (the seed is not stored: `force` regenerates them)."""
     from django.db import connection, transaction
     from django.utils import timezone

@@ -7,6 +7,9 @@
   database.
 - `CHROMIUM_LAUNCH` is how Playwright starts Debian's Chromium (it cannot download a
   browser of its own here); the root conftest hands it to pytest-playwright.
+- The clock (`testing_clock`): the whole session, its worker subprocesses included, runs on
+  a clock that starts at a fixed instant and ticks, so no test depends on the day or the
+  hour the suite is run.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from pathlib import Path
 
 import pytest
 
+from ods_platform import testing_clock
+
 ROOT = Path(__file__).resolve().parent.parent
+
+testing_clock.set_session_offset()
+testing_clock.start()
 
 
 def free_port() -> int:
@@ -129,7 +137,7 @@ class CeleryWorker:
             "DEBUG": "true",
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "ods_platform", "worker",
+            sys.executable, "-m", "ods_platform.testing_clock", "-A", "ods_platform", "worker",
             "--hostname", self.name, "--queues", self.queues,
             "--concurrency", "1", "--loglevel", "INFO",
             "--without-gossip", "--without-mingle",

@@ -78,6 +78,8 @@ class CaseSpec:
     findings: list[Finding]
     plans: list[Plan]
     assessment: dict = field(default_factory=dict)
+    # The observations linked in Scanning as showing the problem are of this category.
+    category: str = Category.SALE
 
 
 CASES = [
@@ -202,6 +204,7 @@ CASES = [
         phase=Phase.ANALYSIS,
         opened=30,
         title="Användning och langning i parken vid Björns trädgård",
+        category=Category.USE,
         problem=(
             "Narkotika används och langas i parken, mest eftermiddag och kväll. Sprutor "
             "hittas vid lekytan och boende beskriver att de undviker parken."
@@ -545,6 +548,7 @@ CASES = [
         phase=Phase.RESPONSE,
         opened=90,
         title="Öppen användning och störningar på torget",
+        category=Category.USE,
         problem=(
             "Narkotika används öppet på torget dagtid och det förekommer störningar mot "
             "butiker och besökare, mest vardagar kl. 11–16."
@@ -776,8 +780,8 @@ def _load_case(spec: CaseSpec, scene: Scene, today: date, rng: random.Random) ->
         goal_target=Decimal(spec.target),
         goal_date=today + timedelta(days=spec.goal_in),
     )
-    sales = list(scene.observations.filter(category=Category.SALE).order_by("occurred_at", "pk"))
-    case.observations.set(rng.sample(sales, k=min(8, len(sales))))
+    shown = list(scene.observations.filter(category=spec.category).order_by("occurred_at", "pk"))
+    case.observations.set(rng.sample(shown, k=min(8, len(shown))))
     case = services.move_phase(case, Phase.ANALYSIS, by=by)
 
     analyses = []

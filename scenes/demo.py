@@ -3,6 +3,14 @@
 Names are marked "(demo)". Places are plausible, events are generated: evening and weekend
 peaks and one clear hotspot per scene, from a fixed seed so every installation gets the same
 picture. Idempotent: a scene that exists is left as it is.
+
+The picture is the same on every day it is loaded. Every random draw (weekday, hour, week,
+category, point, groups) comes from the seed in the same order whatever the date: only the
+mapping of "week n before this one" to a calendar day moves with today. So the weekday × hour
+profile, the categories and the hotspots do not depend on when the data is loaded, and every
+observation lies before today. Categories are dealt by quota and weeks spread evenly rather
+than drawn, so even a scene with a dozen observations has drug dealing and drug use to link a
+case to and something in the last 90 days.
 """
 
 from __future__ import annotations
@@ -141,14 +149,44 @@ TEXTS = [
 ]
 
 
-def _random_time(rng: random.Random, start: datetime, days: int) -> datetime:
-    while True:
-        day = start + timedelta(days=rng.randrange(days))
-        if rng.random() * 7 < WEEKDAY_WEIGHTS[day.weekday()]:
-            break
+def _random_time(rng: random.Random, today: date, week: int) -> datetime:
+    """A local time in the `week`th week before this one (0: this week), never today or later.
+
+    The weekday and the hour follow the weights; the draws do not depend on `today`, so the
+    time-of-week profile is the same whenever the data is loaded."""
+    weekday = rng.choices(range(7), weights=WEEKDAY_WEIGHTS)[0]
     hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
-    local = datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=STOCKHOLM_TZ)
-    return local
+    minute = rng.randrange(60)
+    monday = today - timedelta(days=today.weekday())
+    day = monday - timedelta(weeks=week) + timedelta(days=weekday)
+    if day >= today:  # later this week: the same weekday a week earlier
+        day -= timedelta(weeks=1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=STOCKHOLM_TZ)
+
+
+def _spread_weeks(rng: random.Random, n: int, weeks: int) -> list[int]:
+    """`n` week numbers (0 = this week), one in each of n equal stretches of the `weeks`, in
+    random order: the observations are spread over the whole period, so the last 90 days
+    have their share even when a test asks for a dozen observations."""
+    spread = [int((i + rng.random()) * weeks / n) for i in range(n)]
+    rng.shuffle(spread)
+    return spread
+
+
+def _dealt_categories(rng: random.Random, n: int) -> list[str]:
+    """`n` categories in the weights' proportions (largest remainder), in random order.
+
+    Dealt rather than drawn: with n >= 2 every scene has both drug dealing and drug use, the
+    categories the demo cases link, however few observations a test asks for."""
+    total = sum(CATEGORY_WEIGHTS.values())
+    exact = {c: n * w / total for c, w in CATEGORY_WEIGHTS.items()}
+    counts = {c: int(x) for c, x in exact.items()}
+    by_remainder = sorted(exact, key=lambda c: exact[c] - counts[c], reverse=True)
+    for category in by_remainder[: n - sum(counts.values())]:
+        counts[category] += 1
+    dealt = [c for c, k in counts.items() for _i in range(k)]
+    rng.shuffle(dealt)
+    return dealt
 
 
 def _random_point(rng, lat, lon, half_e, half_n, hotspot, boundary) -> Point:
@@ -185,9 +223,8 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
     # A fixed seed: the same fictional picture everywhere (not for anything secret).
     rng = random.Random(2026)  # noqa: S311
     per_scene = OBSERVATIONS_TOTAL // len(SCENES) if per_scene is None else per_scene
-    start = (now - timedelta(days=MONTHS * 30)).astimezone(STOCKHOLM_TZ)
-    start = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    days = (now.astimezone(STOCKHOLM_TZ) - start).days
+    today = now.astimezone(STOCKHOLM_TZ).date()
+    weeks = MONTHS * 30 // 7
     created = 0
     for index, (name, code, (lat, lon), (half_e, half_n), area, place_type, status, team,
                 hotspot, places) in enumerate(SCENES):  # fmt: skip
@@ -208,7 +245,7 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
                 "främst kvällstid; boende och resenärer beskriver otrygghet."
             ),
             identified_on=date(2019 + index % 5, 1 + index, 1),
-            closed_on=now.date() if status == Status.AVVECKLAD else None,
+            closed_on=today if status == Status.AVVECKLAD else None,
         )
         for slug in team[1:]:
             services.join_team(scene, orgs[slug])
@@ -224,7 +261,7 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
         for months_ago, symptoms in ((12, 4), (0, 6)):
             SymptomAssessment.objects.create(
                 scene=scene,
-                assessed_on=(now - timedelta(days=30 * months_ago)).date(),
+                assessed_on=today - timedelta(days=30 * months_ago),
                 symptoms=list(Symptom.values)[:symptoms],
                 location_factors=[LocationFactor.STAGE, LocationFactor.SAFE_FOR_GANG]
                 + ([LocationFactor.WARMTH] if months_ago == 0 else []),
@@ -234,7 +271,8 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
             )
         reporters = _reporters(scene)
         observations = []
-        for _n in range(per_scene):
+        weeks_ago = _spread_weeks(rng, per_scene, weeks)
+        for category, week in zip(_dealt_categories(rng, per_scene), weeks_ago, strict=True):
             user, org = rng.choice(reporters)
             point = _random_point(rng, lat, lon, half_e, half_n, hotspot, boundary)
             near = [p for p in place_objs if p.geometry.distance(point) < 0.0004]
@@ -243,10 +281,8 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
                     scene=scene,
                     place=near[0] if near else None,
                     location=point,
-                    occurred_at=min(_random_time(rng, start, days), now - timedelta(minutes=5)),
-                    category=rng.choices(
-                        list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values())
-                    )[0],
+                    occurred_at=_random_time(rng, today, week),
+                    category=category,
                     people_count=max(1, int(rng.gauss(6, 4))),
                     affected_groups=rng.sample(list(AffectedGroup.values), k=rng.randint(1, 3)),
                     source=rng.choices(list(SOURCE_WEIGHTS), weights=list(SOURCE_WEIGHTS.values()))[

@@ -1,8 +1,10 @@
 """The build task's bookkeeping, run in this process (the worker tests run it for real)."""
 
 import logging
+from datetime import datetime
 
 import pytest
+import time_machine
 
 from situation_reports.models import Report
 from situation_reports.tasks import build_report, building_now, claim, create_scheduled_reports
@@ -62,9 +64,10 @@ def test_subscriptions_make_one_report_per_period(stockholm_coordinator, sergels
     ReportSubscription.objects.create(
         scene=sergels, frequency="monthly", created_by=stockholm_coordinator
     )
-    assert create_scheduled_reports("2026-11-03") == 1
-    assert create_scheduled_reports("2026-11-17") == 0  # same month ended: nothing new
-    assert create_scheduled_reports("2026-12-01") == 1
+    # The beat runs at 06:00 on each of these days (the period asked for must have ended).
+    for day, expected in (("2026-11-03", 1), ("2026-11-17", 0), ("2026-12-01", 1)):
+        with time_machine.travel(datetime.fromisoformat(f"{day}T06:00:00+01:00")):
+            assert create_scheduled_reports(day) == expected, day
     periods = sorted(Report.objects.values_list("period_start", "period_end"))
     assert [(f"{a}", f"{b}") for a, b in periods] == [
         ("2026-10-01", "2026-10-31"),

@@ -39,4 +39,4 @@ pytest:
 
 ## Refresh the Swedish message catalogue after changing translatable text.
 messages:
-	$(PY) manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --no-obsolete --no-location

@@ -99,10 +99,10 @@ def outsider(db):
 @pytest.fixture
 def method_catalogue(db):
     """The seeded method catalogue; seeded again after a transactional test's flush."""
-    from sara.catalogue import seed_methods
+    from sara.catalogue import sync_methods
     from sara.models import Method
 
-    seed_methods(Method)
+    sync_methods(Method)
     return Method.objects.all()
 
 

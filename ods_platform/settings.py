@@ -76,10 +76,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_filters",
-    "import_export",
     "django_celery_beat",
     "django_htmx",
     "csp",
+    # The platform itself: settings, navigation, and the commands that load reference and
+    # demo data across the apps.
+    "ods_platform",
     "actors",
     "scenes",
     "sara",
@@ -121,7 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "actors.context_processors.navigation",
+                "ods_platform.context_processors.navigation",
                 "ods_platform.context_processors.platform",
             ],
         },

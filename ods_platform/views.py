@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from sara.models import OPEN_STATUSES, Action
+from sara.models import Action
 
 from . import health
 
@@ -17,8 +17,7 @@ def home(request):
     memberships = request.user.memberships.select_related("organisation").order_by(
         "organisation__name"
     )
-    mine = Action.objects.responsible_of(request.user)
-    overdue = mine.filter(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate()).count()
+    overdue = Action.objects.on_desk_of(request.user).overdue(timezone.localdate()).count()
     return render(request, "home.html", {"memberships": memberships, "overdue_actions": overdue})
 
 

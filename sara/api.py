@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q
-from django.utils import timezone
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action as route
@@ -27,40 +24,13 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.status import HTTP_201_CREATED
 
-from scenes.api import IdFilter, OrganisationRefSerializer, model_validation_error
+from scenes.api import OrganisationRefSerializer, model_validation_error
 from scenes.models import Scene
 
 from . import services
-from .models import OPEN_STATUSES, Action, ActionStatus, ActionUpdate, Case, Method, Phase
+from .filtersets import ActionFilterSet, CaseFilterSet
+from .models import Action, ActionStatus, ActionUpdate, Case, Method, Phase
 from .permissions import can_update_action
-
-# --- Filters ------------------------------------------------------------------------------
-
-
-class StrictBooleanField(forms.Field):
-    """`true`/`false` (or 1/0); anything else is an error rather than silently ignored."""
-
-    default_error_messages = {"invalid": _("Use true or false.")}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        text = str(value).lower()
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-
-
-class BooleanParam(filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-    def __init__(self, *args, **kwargs):
-        # The DRF flavour's BooleanWidget turns unknown text into None, i.e. no filter.
-        kwargs.setdefault("widget", forms.TextInput)
-        super().__init__(*args, **kwargs)
-
 
 # --- Cases --------------------------------------------------------------------------------
 
@@ -126,23 +96,13 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseFilter(filters.FilterSet):
-    scene = IdFilter(field_name="scene_id", help_text="A scene id.")
-    phase = filters.ChoiceFilter(choices=Phase.choices)
-    owner = IdFilter(field_name="owner_id", help_text="The owner organisation's id.")
-
-    class Meta:
-        model = Case
-        fields = ["scene", "phase", "owner"]
-
-
 @extend_schema_view(
     list=extend_schema(summary="The SARA cases you can see, last updated first"),
     retrieve=extend_schema(summary="One SARA case"),
 )
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CaseSerializer
-    filterset_class = CaseFilter
+    filterset_class = CaseFilterSet
 
     def get_queryset(self):
         return (
@@ -273,39 +233,6 @@ class ActionProgressSerializer(serializers.Serializer):
             raise model_validation_error(exc) from None
 
 
-class ActionFilter(filters.FilterSet):
-    case = IdFilter(field_name="case_id", help_text="A case id.")
-    status = filters.ChoiceFilter(choices=ActionStatus.choices)
-    responsible = IdFilter(
-        field_name="responsible_id", help_text="The responsible organisation's id."
-    )
-    mine = BooleanParam(
-        method="filter_mine",
-        help_text=(
-            "true: the actions of the organisations you work on actions for, and those "
-            "assigned to you; false: all others."
-        ),
-    )
-    overdue = BooleanParam(
-        method="filter_overdue",
-        help_text="true: planned or ongoing actions past their due date; false: all others.",
-    )
-
-    class Meta:
-        model = Action
-        fields = ["case", "status", "responsible", "mine", "overdue"]
-
-    def filter_mine(self, queryset, name, value):
-        user = self.request.user
-        responsible = Action.objects.responsible_of(user).values("pk")
-        mine = Q(pk__in=responsible) | Q(assignee_id=user.pk)
-        return queryset.filter(mine) if value else queryset.exclude(mine)
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
-
-
 class MayUpdateAction(BasePermission):
     """Reading is for everyone who sees the action; updating is `can_update_action`."""
 
@@ -339,7 +266,7 @@ WRITE_ACTIONS = ("partial_update", "updates")
     ),
 )
 class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    filterset_class = ActionFilter
+    filterset_class = ActionFilterSet
     # An update is a small JSON document; no form fields slip into the strict field check.
     parser_classes = [JSONParser]
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, MayUpdateAction]

@@ -1,6 +1,8 @@
 """The method catalogue as plain data: techniques of situational prevention and the methods.
 
-This module is read by a data migration, so it must stay free of Django and model imports.
+This module is read by a data migration and by `manage.py load_reference_data` (which brings
+existing installations up to date, see `sync_methods`), so it must stay free of Django and
+model imports.
 
 * ``TECHNIQUE_GROUPS`` and ``TECHNIQUES``: Cornish & Clarke's 25 techniques of situational
   crime prevention in five groups, with Swedish names.
@@ -746,6 +748,51 @@ METHODS = [
         "source": f"{_ROLES}, Hälso- och sjukvårdsförvaltningen",
     },
 ]
+
+
+CATALOGUE_FIELDS = (
+    "name", "kind", "description", "lead_kinds", "techniques", "source_checked", "source",
+)  # fmt: skip
+
+
+def _values(entry: dict) -> dict:
+    return {
+        name: list(entry[name]) if name in ("lead_kinds", "techniques") else entry[name]
+        for name in CATALOGUE_FIELDS
+    }
+
+
+def sync_methods(method_model) -> tuple[int, int, int]:
+    """Bring the table up to date with this catalogue; returns (created, updated, kept).
+
+    Missing methods are created. A method that still holds what the catalogue gave it
+    (`catalogue_managed`) takes the catalogue's current text; one that was edited in the
+    platform is kept as it is. A method whose origin is not yet known (from before the
+    platform recorded it) counts as the catalogue's if it holds exactly the catalogue's text,
+    and as edited otherwise."""
+    created = updated = kept = 0
+    by_slug = {
+        m.slug: m for m in method_model.objects.filter(slug__in=[e["slug"] for e in METHODS])
+    }
+    for entry in METHODS:
+        values = _values(entry)
+        method = by_slug.get(entry["slug"])
+        if method is None:
+            method_model.objects.create(slug=entry["slug"], catalogue_managed=True, **values)
+            created += 1
+            continue
+        current = {name: getattr(method, name) for name in CATALOGUE_FIELDS}
+        if method.catalogue_managed is None:
+            method.catalogue_managed = current == values
+            method.save(update_fields=["catalogue_managed"])
+        if not method.catalogue_managed:
+            kept += 1
+        elif current != values:
+            for name, value in values.items():
+                setattr(method, name, value)
+            method.save(update_fields=[*CATALOGUE_FIELDS, "updated_at"])
+            updated += 1
+    return created, updated, kept
 
 
 def seed_methods(method_model) -> int:

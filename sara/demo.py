@@ -25,7 +25,7 @@ from actors.reference import municipality_slug
 from scenes.models import Category, Place, Scene
 
 from . import services
-from .models import Action, ActionStatus, ActionUpdate, Analysis, Assessment, Case, Method, Phase
+from .models import Action, ActionStatus, ActionUpdate, Case, Method, Phase
 
 STOCKHOLM_TZ = ZoneInfo("Europe/Stockholm")
 STOCKHOLM = municipality_slug("0180")
@@ -784,10 +784,10 @@ def _load_case(spec: CaseSpec, scene: Scene, today: date, rng: random.Random) ->
     case.observations.set(rng.sample(shown, k=min(8, len(shown))))
     case = services.move_phase(case, Phase.ANALYSIS, by=by)
 
-    analyses = []
-    for finding in spec.findings:
-        analysis = Analysis(
-            case=case,
+    analyses = [
+        services.add_analysis(
+            case,
+            by=by,
             place=places.get(finding.place),
             area=finding.area,
             finding=finding.finding,
@@ -797,11 +797,9 @@ def _load_case(spec: CaseSpec, scene: Scene, today: date, rng: random.Random) ->
             guardian_weak=finding.guardian_weak,
             manager=finding.manager,
             manager_weak=finding.manager_weak,
-            created_by=by,
         )
-        analysis.full_clean()
-        analysis.save()
-        analyses.append(analysis)
+        for finding in spec.findings
+    ]
     case.places.set({a.place for a in analyses if a.place})
     if spec.phase != Phase.ANALYSIS:
         case = services.move_phase(case, Phase.RESPONSE, by=by)
@@ -813,24 +811,14 @@ def _load_case(spec: CaseSpec, scene: Scene, today: date, rng: random.Random) ->
     if spec.phase in (Phase.ASSESSMENT, Phase.CLOSED):
         case = services.move_phase(case, Phase.ASSESSMENT, by=by)
     if spec.assessment:
-        figures = services.process_figures(case)
-        assessment = Assessment(
-            case=case,
+        services.record_assessment(
+            case,
+            by=by,
             assessed_on=today - timedelta(days=spec.assessment["days_ago"]),
             process=spec.assessment["process"],
             effect=spec.assessment["effect"],
             conclusion=spec.assessment["conclusion"],
-            figures={
-                "by_status": figures.by_status,
-                "total": figures.total,
-                "overdue": figures.overdue,
-                "with_output_target": figures.with_output_target,
-                "output_target_met": figures.output_target_met,
-            },
-            created_by=by,
         )
-        assessment.full_clean()
-        assessment.save()
     if spec.phase == Phase.CLOSED:
         case = services.move_phase(case, Phase.CLOSED, by=by)
     _backdate(case, today - timedelta(days=spec.opened), today, rng)
@@ -840,8 +828,11 @@ def _load_case(spec: CaseSpec, scene: Scene, today: date, rng: random.Random) ->
 def _load_action(case, plan: Plan, analyses, methods, orgs, staff, by, today, rng) -> Action:
     responsible = orgs[plan.responsible]
     assignee = staff.get((plan.assignee, responsible.pk))
-    action = Action(
-        case=case,
+    # The demo is loaded, not assigned: nobody is e-mailed about it.
+    action = services.add_action(
+        case,
+        by=by,
+        notify=False,
         analysis=analyses[plan.finding] if plan.finding is not None else None,
         method=methods.get(plan.method) if plan.method else None,
         title=plan.title,
@@ -852,10 +843,7 @@ def _load_action(case, plan: Plan, analyses, methods, orgs, staff, by, today, rn
         due_on=today + timedelta(days=plan.due),
         output_unit=plan.unit,
         output_target=plan.target,
-        created_by=by,
     )
-    action.full_clean()
-    action.save()
     if plan.status == ActionStatus.PLANNED:
         return action
     writer = assignee or by

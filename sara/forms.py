@@ -5,12 +5,11 @@ team organisations, staff of those organisations. The models' clean() methods ho
 """
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation, User
 
-from . import catalogue, permissions
+from . import permissions
 from .models import (
     TECHNIQUE_CHOICES,
     Action,
@@ -149,6 +148,10 @@ class AssessmentForm(forms.ModelForm):
             "conclusion": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+
 
 class MethodForm(forms.ModelForm):
     lead_kinds = forms.MultipleChoiceField(
@@ -172,39 +175,10 @@ class MethodForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
-
-class MethodFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All kinds")), *Method.Kind.choices], required=False
-    )
-    group = forms.ChoiceField(
-        label=_("Technique group"),
-        choices=[("", _("All groups")), *catalogue.TECHNIQUE_GROUPS],
-        required=False,
-    )
-    lead = forms.ChoiceField(
-        label=_("Usually led by"),
-        choices=[("", _("Any actor")), *Organisation.Kind.choices],
-        required=False,
-    )
-
-    def filter(self, methods):
-        if not self.is_bound or not self.is_valid():
-            return methods
-        data = self.cleaned_data
-        if data["q"]:
-            methods = methods.filter(
-                models.Q(name__icontains=data["q"]) | models.Q(description__icontains=data["q"])
-            )
-        if data["kind"]:
-            methods = methods.filter(kind=data["kind"])
-        if data["group"]:
-            codes = [c for c, g, _n in catalogue.TECHNIQUES if g == data["group"]]
-            methods = methods.filter(techniques__overlap=codes)
-        if data["lead"]:
-            methods = methods.filter(lead_kinds__contains=[data["lead"]])
-        return methods
+    def save(self, commit=True):
+        # Edited here: the catalogue's later versions no longer overwrite it.
+        self.instance.catalogue_managed = False
+        return super().save(commit)
 
 
 class LinkObservationsForm(forms.Form):

@@ -18,7 +18,13 @@ from ods_platform.lib.personnummer import contains_identity_number
 from scenes.models import PERSONAL_DATA_MESSAGE, Indicator, Observation, Place, Scene
 
 from . import catalogue
-from .permissions import ActionChildQuerySet, CaseChildQuerySet, CaseQuerySet, MethodQuerySet
+from .permissions import (
+    ActionChildQuerySet,
+    ActionQuerySet,
+    CaseChildQuerySet,
+    CaseQuerySet,
+    MethodQuerySet,
+)
 
 TECHNIQUE_CHOICES = [(code, name) for code, _group, name in catalogue.TECHNIQUES]
 
@@ -64,6 +70,10 @@ class Method(models.Model):
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
+    # True while the method holds what the catalogue (sara/catalogue.py) gave it, so that
+    # `load_reference_data` may update it; False once edited in the platform; None when not
+    # yet known (methods from before this was recorded).
+    catalogue_managed = models.BooleanField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -333,7 +343,7 @@ class Action(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CaseChildQuerySet.as_manager()
+    objects = ActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("action")
@@ -357,6 +367,7 @@ class Action(models.Model):
 
     @property
     def is_overdue(self) -> bool:
+        """The object form of `ActionQuerySet.overdue(today)`: open and past its due date."""
         return (
             self.status in OPEN_STATUSES
             and self.due_on is not None

@@ -12,10 +12,12 @@ each model's path to its scene). What a user may do:
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 
 from actors.permissions import COORDINATOR_ROLES, is_regional_coordinator, memberships_of
 from ods_platform.lib.access import get_visible_or_404
@@ -38,17 +40,75 @@ class MethodQuerySet(models.QuerySet):
         return self.all()
 
 
+def managed_organisation_ids(user) -> list[int]:
+    """The organisations whose cases the user manages (as their coordinator)."""
+    return [m.organisation_id for m in memberships_of(user) if m.role in COORDINATOR_ROLES]
+
+
 class CaseQuerySet(SceneChildQuerySet):
     scene_lookup = "scene_id"
+
+    def manageable_by(self, user):
+        """Visible cases the user may edit, move and add to (`can_manage_case` as a set)."""
+        if is_regional_coordinator(user):
+            return self.visible_to(user)
+        return self.visible_to(user).filter(owner_id__in=managed_organisation_ids(user))
 
 
 class CaseChildQuerySet(SceneChildQuerySet):
     scene_lookup = "case__scene_id"
 
+
+def open_condition(via: str = "") -> Q:
+    """An action that is still to be done (planned or ongoing); `via` is the path to the
+    action from the model queried ("actions__" from a case)."""
+    from .models import OPEN_STATUSES
+
+    return Q(**{f"{via}status__in": OPEN_STATUSES})
+
+
+def overdue_condition(today: date, via: str = "") -> Q:
+    """An open action whose due date has passed: the one definition of "overdue"."""
+    return open_condition(via) & Q(**{f"{via}due_on__lt": today})
+
+
+def responsible_organisation_ids(user) -> list[int]:
+    """The organisations whose actions the user works on (with a role that does)."""
+    return [m.organisation_id for m in memberships_of(user) if m.role in ACTION_ROLES]
+
+
+class ActionQuerySet(CaseChildQuerySet):
+    def open(self):
+        return self.filter(open_condition())
+
+    def overdue(self, today: date):
+        return self.filter(overdue_condition(today))
+
+    def due_within(self, today: date, days: int):
+        """Open actions due from today up to `days` days ahead (not yet overdue)."""
+        return self.open().filter(due_on__range=(today, today + timedelta(days=days)))
+
     def responsible_of(self, user):
-        """Actions whose responsible organisation the user works for (with an action role)."""
-        orgs = [m.organisation_id for m in memberships_of(user) if m.role in ACTION_ROLES]
-        return self.visible_to(user).filter(responsible_id__in=orgs)
+        """Visible actions whose responsible organisation the user works on actions for."""
+        return self.visible_to(user).filter(responsible_id__in=responsible_organisation_ids(user))
+
+    def on_desk_of(self, user):
+        """The user's actions ("Mina åtgärder"): those of the organisations they work on
+        actions for, and those assigned to them, among the actions they may see."""
+        mine = Q(responsible_id__in=responsible_organisation_ids(user))
+        if getattr(user, "is_authenticated", False):
+            mine |= Q(assignee_id=user.pk)
+        return self.visible_to(user).filter(mine)
+
+    def updatable_by(self, user):
+        """Visible actions the user may post updates on: those of the cases they manage and
+        those of the organisations they work on actions for."""
+        if is_regional_coordinator(user):
+            return self.visible_to(user)
+        return self.visible_to(user).filter(
+            Q(case__owner_id__in=managed_organisation_ids(user))
+            | Q(responsible_id__in=responsible_organisation_ids(user))
+        )
 
 
 class ActionChildQuerySet(SceneChildQuerySet):
@@ -76,21 +136,13 @@ def case_owner_choices(user, scene: Scene) -> list[int]:
 
 
 def can_manage_case(user, case: Case) -> bool:
-    if is_regional_coordinator(user):
-        return True
-    return any(
-        m.organisation_id == case.owner_id and m.role in COORDINATOR_ROLES
-        for m in memberships_of(user)
-    )
+    return is_regional_coordinator(user) or case.owner_id in managed_organisation_ids(user)
 
 
 def can_update_action(user, action: Action) -> bool:
-    if can_manage_case(user, action.case):
-        return True
-    return any(
-        m.organisation_id == action.responsible_id and m.role in ACTION_ROLES
-        for m in memberships_of(user)
-    )
+    return can_manage_case(
+        user, action.case
+    ) or action.responsible_id in responsible_organisation_ids(user)
 
 
 def get_case_for_user(user, pk, *, manage=False) -> Case:

@@ -17,15 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
-    OPEN_STATUSES,
     PHASE_ORDER,
     Action,
     ActionStatus,
     ActionUpdate,
+    Analysis,
+    Assessment,
     Case,
     Phase,
     PhaseChange,
 )
+from .notifications import queue_assignment_notification
+from .permissions import overdue_condition
 
 
 class TransitionBlocked(Exception):
@@ -102,6 +105,42 @@ def link_observations(case: Case, observations) -> int:
 
 
 @transaction.atomic
+def add_analysis(case: Case, *, by, **fields) -> Analysis:
+    """Add an analysis entry (a finding for one area, maybe one sub-place) to the case."""
+    analysis = Analysis(case=case, created_by=by, **fields)
+    analysis.full_clean()
+    analysis.save()
+    return analysis
+
+
+@transaction.atomic
+def add_action(case: Case, *, by, notify: bool = True, **fields) -> Action:
+    """Add an action to the case; the responsible organisation's coordinators and the
+    assignee are e-mailed once the transaction commits (unless `notify` is off)."""
+    action = Action(case=case, created_by=by, **fields)
+    action.full_clean()
+    action.save()
+    if notify:
+        queue_assignment_notification(action)
+    return action
+
+
+@transaction.atomic
+def change_action(action: Action, *, by, **fields) -> Action:
+    """Change an action's fields; when its responsible organisation or assignee changed, the
+    new ones are e-mailed once the transaction commits."""
+    current = Action.objects.select_for_update().get(pk=action.pk)
+    before = (current.responsible_id, current.assignee_id)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    if (current.responsible_id, current.assignee_id) != before:
+        queue_assignment_notification(current)
+    return current
+
+
+@transaction.atomic
 def post_action_update(
     action: Action, *, by, text: str = "", status: str = "", output_achieved=None
 ) -> ActionUpdate:
@@ -146,7 +185,7 @@ def process_figures(case: Case) -> ProcessFigures:
     today = timezone.localdate()
     row = case.actions.aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+        overdue=Count("pk", filter=overdue_condition(today)),
         with_target=Count("pk", filter=Q(output_target__isnull=False)),
         met=Count(
             "pk",
@@ -203,3 +242,30 @@ def goal_figures(case: Case, observations, days: int = 90) -> GoalFigures:
         after=Count("pk", filter=Q(occurred_at__gte=after_start, occurred_at__lte=now)),
     )
     return GoalFigures(None, days, before_start, opened, row["before"], row["after"])
+
+
+@transaction.atomic
+def record_assessment(case: Case, *, by, **fields) -> Assessment:
+    """Write an assessment of the case, keeping the process and goal figures as they are now
+    (the goal counted from the observations the assessor may see)."""
+    from scenes.models import Observation
+
+    process = process_figures(case)
+    goal = goal_figures(case, Observation.objects.visible_to(by))
+    assessment = Assessment(
+        case=case,
+        created_by=by,
+        figures={
+            "process": process.__dict__,
+            "goal": {
+                "measure": str(goal.indicator) if goal.indicator else "observations",
+                "days": goal.days,
+                "before": None if goal.before is None else str(goal.before),
+                "after": None if goal.after is None else str(goal.after),
+            },
+        },
+        **fields,
+    )
+    assessment.full_clean()
+    assessment.save()
+    return assessment

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.core.mail import get_connection
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import notifications
-from .models import OPEN_STATUSES, Action, ActionReminder
+from .models import Action, ActionReminder
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ def notify_action_assigned(action_id: int, responsible_id=_UNSET, assignee_id=_U
 
     Does nothing if the action is gone, closed, or assigned differently from when the task was
     queued (a newer task tells about the newer assignment). Returns the messages sent."""
-    action = notifications.with_recipients(
-        Action.objects.filter(pk=action_id, status__in=OPEN_STATUSES)
-    ).first()
+    action = notifications.with_recipients(Action.objects.open().filter(pk=action_id)).first()
     if action is None:
         return 0
     if responsible_id is not _UNSET and responsible_id != action.responsible_id:
@@ -64,8 +62,8 @@ def send_action_reminders(today=None) -> int:
     sent. A message that fails is logged and its record removed, so that running the job
     again the same day sends it then. Returns how many reminders were sent."""
     today = _as_date(today)
-    due = Action.objects.filter(
-        status__in=OPEN_STATUSES, due_on__lte=today + timedelta(days=DUE_SOON_DAYS)
+    due = (
+        Action.objects.overdue(today) | Action.objects.due_within(today, DUE_SOON_DAYS)
     ).order_by("pk")
     to_send = []
     with transaction.atomic():

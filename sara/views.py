@@ -23,6 +23,7 @@ from scenes.models import Observation
 from scenes.permissions import get_scene_for_user
 
 from . import permissions, services
+from .filtersets import ActionFilterSet, MethodFilterSet
 from .forms import (
     ActionForm,
     ActionUpdateForm,
@@ -30,12 +31,11 @@ from .forms import (
     AssessmentForm,
     CaseForm,
     LinkObservationsForm,
-    MethodFilterForm,
     MethodForm,
     PhaseForm,
 )
-from .models import OPEN_STATUSES, Action, ActionStatus, Method, Phase
-from .notifications import queue_assignment_notification
+from .models import Action, ActionStatus, Method, Phase
+from .permissions import overdue_condition
 
 
 @login_required
@@ -88,7 +88,9 @@ def case_detail(request, pk):
         "blocked": services.blocked_reason(case),
         "analyses": case.analyses.select_related("place"),
         "actions": actions,
-        "updatable": {a.pk for a in actions if permissions.can_update_action(request.user, a)},
+        "updatable": set(
+            Action.objects.updatable_by(request.user).filter(case=case).values_list("pk", flat=True)
+        ),
         "process": services.process_figures(case),
         "goal": services.goal_figures(case, visible_observations),
         "assessments": case.assessments.all(),
@@ -98,7 +100,7 @@ def case_detail(request, pk):
         "phase_form": PhaseForm(),
         "analysis_form": AnalysisForm(case=case) if can_manage else None,
         "action_form": ActionForm(case=case) if can_manage else None,
-        "assessment_form": AssessmentForm() if can_manage else None,
+        "assessment_form": AssessmentForm(case=case) if can_manage else None,
         "link_form": LinkObservationsForm(case=case) if can_manage else None,
         "by_place": _actions_by_place(actions),
         "next_phase_label": labels.get(services.next_phase(case)),
@@ -145,12 +147,10 @@ def case_link_observations(request, pk):
 @login_required
 def action_edit(request, pk):
     action = permissions.get_action_for_user(request.user, pk, manage=True)
-    before = (action.responsible_id, action.assignee_id)
     form = ActionForm(request.POST or None, instance=action, case=action.case)
     if request.method == "POST" and form.is_valid():
-        action = form.save()
-        if (action.responsible_id, action.assignee_id) != before:
-            queue_assignment_notification(action)
+        fields = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
+        action = services.change_action(action, by=request.user, **fields)
         messages.success(request, _("The action was saved."))
         return redirect("sara:action_detail", action.pk)
     return render(
@@ -179,17 +179,17 @@ def case_phase(request, pk):
     return redirect("sara:case_detail", case.pk)
 
 
-def _add_to_case(request, pk, form_class, template_key, success):
-    """Shared POST handling for the forms on the case page that add one object."""
+def _add_to_case(request, pk, form_class, template_key, success, verb):
+    """Shared POST handling for the forms on the case page that add one object: the form
+    validates, the verb records it."""
     case = permissions.get_case_for_user(request.user, pk, manage=True)
     form = form_class(request.POST, case=case)
     if form.is_valid():
-        obj = form.save(commit=False)
-        obj.created_by = request.user
-        obj.save()
+        fields = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
+        verb(case, by=request.user, **fields)
         messages.success(request, success)
-        return obj, redirect("sara:case_detail", case.pk)
-    return None, render(
+        return redirect("sara:case_detail", case.pk)
+    return render(
         request, "sara/case_add_form.html", {"case": case, "form": form, "kind": template_key}
     )
 
@@ -197,47 +197,27 @@ def _add_to_case(request, pk, form_class, template_key, success):
 @login_required
 @require_POST
 def analysis_add(request, pk):
-    _obj, response = _add_to_case(
-        request, pk, AnalysisForm, "analysis", _("The analysis entry was added.")
-    )
-    return response
+    return _add_to_case(
+        request, pk, AnalysisForm, "analysis", _("The analysis entry was added."),
+        services.add_analysis,
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def action_add(request, pk):
-    action, response = _add_to_case(request, pk, ActionForm, "action", _("The action was added."))
-    if action is not None:
-        queue_assignment_notification(action)
-    return response
+    return _add_to_case(
+        request, pk, ActionForm, "action", _("The action was added."), services.add_action
+    )
 
 
 @login_required
 @require_POST
 def assessment_add(request, pk):
-    case = permissions.get_case_for_user(request.user, pk, manage=True)
-    form = AssessmentForm(request.POST)
-    form.instance.case = case
-    if form.is_valid():
-        assessment = form.save(commit=False)
-        assessment.created_by = request.user
-        process = services.process_figures(case)
-        goal = services.goal_figures(case, Observation.objects.visible_to(request.user))
-        assessment.figures = {
-            "process": process.__dict__,
-            "goal": {
-                "measure": str(goal.indicator) if goal.indicator else "observations",
-                "days": goal.days,
-                "before": None if goal.before is None else str(goal.before),
-                "after": None if goal.after is None else str(goal.after),
-            },
-        }
-        assessment.save()
-        messages.success(request, _("The assessment was saved."))
-        return redirect("sara:case_detail", case.pk)
-    return render(
-        request, "sara/case_add_form.html", {"case": case, "form": form, "kind": "assessment"}
-    )
+    return _add_to_case(
+        request, pk, AssessmentForm, "assessment", _("The assessment was saved."),
+        services.record_assessment,
+    )  # fmt: skip
 
 
 @login_required
@@ -281,28 +261,28 @@ def my_actions(request):
     user = request.user
     today = timezone.localdate()
     actions = (
-        Action.objects.visible_to(user)
-        .filter(
-            models.Q(pk__in=Action.objects.responsible_of(user).values("pk"))
-            | models.Q(assignee=user)
-        )
+        Action.objects.on_desk_of(user)
         .select_related("case", "case__scene", "responsible", "assignee")
         .annotate(
             overdue_first=models.Case(
-                models.When(status__in=OPEN_STATUSES, due_on__lt=today, then=models.Value(0)),
+                models.When(overdue_condition(today), then=models.Value(0)),
                 default=models.Value(1),
                 output_field=models.IntegerField(),
             )
         )
         .order_by("overdue_first", "due_on", "pk")
     )
-    status = request.GET.get("status", "open")
-    if status == "open":
-        actions = actions.filter(status__in=OPEN_STATUSES)
+    # Open actions unless the page is asked for something else.
+    filterset = ActionFilterSet(request.GET or {"open": "true"}, queryset=actions, request=request)
+    actions = filterset.qs
     return render(
         request,
         "sara/my_actions.html",
-        {"actions": actions, "status": status, "statuses": ActionStatus.choices},
+        {
+            "actions": actions,
+            "only_open": filterset.form.cleaned_data.get("open") is True,
+            "statuses": ActionStatus.choices,
+        },
     )
 
 
@@ -311,8 +291,12 @@ def my_actions(request):
 
 @login_required
 def method_list(request):
-    form = MethodFilterForm(request.GET or None)
-    methods = form.filter(Method.objects.visible_to(request.user)).order_by("kind", "name")
+    filterset = MethodFilterSet(
+        request.GET or None,
+        queryset=Method.objects.visible_to(request.user).order_by("kind", "name"),
+        request=request,
+    )
+    form, methods = filterset.form, filterset.qs
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         return table_response(

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib.gis.geos import Point
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.types import OpenApiTypes
@@ -38,23 +36,17 @@ from rest_framework.settings import api_settings
 
 from actors.models import Organisation
 
+from . import services
+from .filtersets import ObservationFilterSet, SceneFilterSet
 from .models import (
     AffectedGroup,
-    Category,
     Observation,
     Place,
-    PlaceType,
     Scene,
     SceneTeam,
-    Source,
     Status,
 )
-from .permissions import (
-    get_scene_for_user,
-    logging_memberships,
-    logging_organisation,
-    may_log_anywhere,
-)
+from .permissions import can_log_observation, get_scene_for_user, may_log_anywhere
 
 
 def model_validation_error(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -215,26 +207,13 @@ class PlaceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SceneFilter(filters.FilterSet):
-    municipality = filters.ModelChoiceFilter(
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.KOMMUN),
-        help_text="The municipality's organisation id.",
-    )
-    status = filters.ChoiceFilter(choices=Status.choices)
-    place_type = filters.ChoiceFilter(choices=PlaceType.choices)
-
-    class Meta:
-        model = Scene
-        fields = ["municipality", "status", "place_type"]
-
-
 @extend_schema_view(
     list=extend_schema(summary="The scenes you can see"),
     retrieve=extend_schema(summary="One scene"),
 )
 class SceneViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SceneSerializer
-    filterset_class = SceneFilter
+    filterset_class = SceneFilterSet
 
     def get_queryset(self):
         return (
@@ -362,55 +341,17 @@ class ObservationSerializer(serializers.ModelSerializer):
 
     def validate_scene(self, scene):
         # The scene is visible (the field's queryset); logging there is a permission.
-        if not logging_memberships(self._user, scene):
+        if not can_log_observation(self._user, scene):
             raise PermissionDenied(_("You cannot log observations at this scene."))
         return scene
 
-    def validate(self, attrs):
-        scene = attrs["scene"]
-        chosen = attrs.pop("organisation", None)
-        organisation = logging_organisation(self._user, scene, chosen.pk if chosen else None)
-        if organisation is None:
-            raise serializers.ValidationError(
-                {"organisation": _("You cannot log for that organisation here.")}
-            )
-        attrs["organisation"] = organisation
-        attrs["reported_by"] = self._user
-        # The model holds every rule; run exactly those, on the observation as it would be
-        # saved, and answer with its field names and messages.
+    def create(self, validated_data):
+        """Logged by the one logging verb, which holds every rule; its errors are answered
+        with the model's field names and messages."""
         try:
-            Observation(**attrs).full_clean()
+            return services.log_observation(by=self._user, **validated_data)
         except DjangoValidationError as exc:
             raise model_validation_error(exc) from None
-        return attrs
-
-
-class IdFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-extend_schema_field(OpenApiTypes.INT)(IdFilter)
-
-
-class ObservationFilter(filters.FilterSet):
-    scene = IdFilter(field_name="scene_id", help_text="A scene id.")
-    place = IdFilter(field_name="place_id", help_text="A sub-place id.")
-    category = filters.ChoiceFilter(choices=Category.choices)
-    source = filters.ChoiceFilter(choices=Source.choices)
-    occurred_after = filters.IsoDateTimeFilter(
-        field_name="occurred_at",
-        lookup_expr="gte",
-        help_text="ISO 8601 date-time; observations at or after it.",
-    )
-    occurred_before = filters.IsoDateTimeFilter(
-        field_name="occurred_at",
-        lookup_expr="lt",
-        help_text="ISO 8601 date-time; observations before it.",
-    )
-
-    class Meta:
-        model = Observation
-        fields = ["scene", "place", "category", "source", "occurred_after", "occurred_before"]
 
 
 class MayLogObservations(BasePermission):
@@ -434,7 +375,7 @@ class ObservationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ObservationSerializer
-    filterset_class = ObservationFilter
+    filterset_class = ObservationFilterSet
     # A location is a GeoJSON object, which only a JSON body can carry.
     parser_classes = [JSONParser]
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, MayLogObservations]

@@ -7,6 +7,7 @@ a forged id in a POST fails validation like any wrong choice.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from django import forms
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
 from actors.models import Organisation
+from ods_platform.lib.localtime import aware_local
 
 from . import permissions
 from .models import (
@@ -210,6 +212,18 @@ class PlaceForm(ChildModelForm):
         return cleaned
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A typed local time, read also in the hour daylight saving repeats or skips (Django's
+    own field refuses those, and with them the form's default time on those nights)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value if timezone.is_aware(value) else aware_local(value)
+        return aware_local(forms.fields.BaseTemporalField.to_python(self, value))
+
+
 class ObservationForm(forms.ModelForm):
     """One screen, for a phone: where (map, position or typed), when, what, who."""
 
@@ -248,6 +262,7 @@ class ObservationForm(forms.ModelForm):
             "place",
             "description",
         ]
+        field_classes = {"occurred_at": LocalDateTimeField}
         widgets = {
             "occurred_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -260,17 +275,17 @@ class ObservationForm(forms.ModelForm):
     def __init__(self, *args, user, scene=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        visible = Scene.objects.visible_to(user).prefetch_related("team")
-        loggable = [s.pk for s in visible if permissions.can_log_observation(user, s)]
-        self.fields["scene"].queryset = Scene.objects.filter(pk__in=loggable).order_by("name")
-        self.fields["place"].queryset = Place.objects.visible_to(user).filter(scene_id__in=loggable)
+        loggable = Scene.objects.loggable_by(user).order_by("name")
+        self.fields["scene"].queryset = loggable
+        self.fields["place"].queryset = Place.objects.visible_to(user).filter(scene__in=loggable)
         self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["insecurity"].widget.choices = [(i, str(i)) for i in range(1, 6)]
         if not self.is_bound:
-            if scene is not None and scene.pk in loggable:
+            ids = list(loggable.values_list("pk", flat=True)[:2]) if scene is None else []
+            if scene is not None and loggable.filter(pk=scene.pk).exists():
                 self.initial.setdefault("scene", scene.pk)
-            elif len(loggable) == 1:
-                self.initial.setdefault("scene", loggable[0])
+            elif len(ids) == 1:
+                self.initial.setdefault("scene", ids[0])
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
         chosen = self._chosen_scene()
@@ -305,6 +320,13 @@ class ObservationForm(forms.ModelForm):
                 self.instance.organisation = organisation
         self.instance.reported_by = self.user
         return cleaned
+
+    def observation_fields(self) -> dict:
+        """The observation's own fields as the logging verb takes them (the scene and the
+        organisation are passed to it on their own)."""
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "scene"}
+        fields["location"] = self.instance.location
+        return fields
 
     def _update_errors(self, errors):
         # Model validation reports the point's distance under "location", which is not a

@@ -52,10 +52,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from ods_platform.lib.export import FORMATS, table_response
+from ods_platform.lib.export import FORMATS, table_response, unescape_formula
+from ods_platform.lib.localtime import aware_local
 
-from . import permissions
+from . import permissions, services
 from .models import AffectedGroup, Category, Observation, Scene, Source
+from .tables import COLUMNS, KEYS, ORGANISATION
 
 MAX_UPLOAD_MB = 5
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -70,33 +72,10 @@ SUMMARY_LIMIT = 50
 _ZIP_MAGIC = b"PK\x03\x04"
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
-# The export puts an apostrophe before a cell that a spreadsheet would run as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str  # a lazy msgid: the heading the observation export writes
-    required: bool
-
-
-# In the order of the observation export (views.observation_list), with the same headings.
-COLUMNS = (
-    Column("occurred_at", gettext_lazy("When"), True),
-    Column("category", gettext_lazy("Category"), True),
-    Column("source", gettext_lazy("Source"), True),
-    Column("place", gettext_lazy("Sub-place"), False),
-    Column("people_count", gettext_lazy("Number of people"), False),
-    Column("affected_groups", gettext_lazy("Affected groups"), False),
-    Column("insecurity", gettext_lazy("Insecurity (1–5)"), True),
-    Column("latitude", gettext_lazy("Latitude"), True),
-    Column("longitude", gettext_lazy("Longitude"), True),
-    Column("description", gettext_lazy("Description"), False),
-)
-KEYS = tuple(c.key for c in COLUMNS)
 # Columns of the export that an import does not take from the file.
-IGNORED_HEADINGS = (gettext_lazy("Organisation"),)
+IGNORED_HEADINGS = (ORGANISATION,)
 
 
 class ImportFileError(Exception):
@@ -201,10 +180,7 @@ def _cell_text(value) -> str:
         if math.isfinite(value) and value.is_integer():
             return str(int(value))
         return repr(value)
-    text = str(value).strip()
-    if text[:1] == "'" and text[1:].startswith(_FORMULA_START):
-        text = text[1:]
-    return text
+    return unescape_formula(str(value).strip())
 
 
 def read_rows(content: bytes) -> list[list]:
@@ -304,7 +280,7 @@ def _parse_time(text: str):
             naive = datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return timezone.make_aware(naive, timezone.get_default_timezone())
+        return aware_local(naive)
     raise ValueError(text)
 
 
@@ -329,78 +305,81 @@ def _error_order(name: str) -> int:
     return order.index(name) if name in order else len(order)
 
 
-def validate_rows(scene: Scene, user, organisation, rows: list[list]) -> list[RowResult]:
-    """Each row as an unsaved observation checked by the model's own `full_clean()`."""
-    categories = _choice_lookup(Category)
-    sources = _choice_lookup(Source)
-    groups = _choice_lookup(AffectedGroup)
-    places = {_norm(p.name): p for p in scene.places.all()}
-    labels = _field_labels()
-    results = []
-    for number, cells in rows:
-        raw = dict(zip(KEYS, cells, strict=True))
-        shown = dict(raw)
-        errors: dict[str, list[str]] = {}
-        observation = Observation(scene=scene, organisation=organisation, reported_by=user)
-        # Model fields that hold the server's own objects, not the file's values: the scene,
-        # organisation and user come from the request, and the sub-place is looked up among
-        # this scene's own. Their existence checks would cost a query per row.
-        exclude = {"scene", "organisation", "reported_by", "place"}
-
-        if raw["occurred_at"]:
-            try:
-                observation.occurred_at = _parse_time(raw["occurred_at"])
-                shown["occurred_at"] = timezone.localtime(observation.occurred_at).strftime(
-                    "%Y-%m-%d %H:%M"
-                )
-            except ValueError:
-                errors["occurred_at"] = [
-                    _("Give the time as YYYY-MM-DD HH:MM, e.g. 2025-03-14 21:30.")
-                ]
-                exclude.add("occurred_at")
-        observation.category = categories.get(_norm(raw["category"]), raw["category"])
-        observation.source = sources.get(_norm(raw["source"]), raw["source"])
-        observation.affected_groups = [
-            groups.get(_norm(part), part.strip())
-            for part in re.split(r"[,;]", raw["affected_groups"])
-            if part.strip()
-        ]
-        observation.people_count = raw["people_count"] or None
-        observation.insecurity = raw["insecurity"] or None
-        observation.description = raw["description"]
-        if raw["place"]:
-            observation.place = places.get(_norm(raw["place"]))
-            if observation.place is None:
-                errors["place"] = [
-                    _("There is no sub-place called “%(name)s” at this scene.")
-                    % {"name": raw["place"]}
-                ]
-        coordinates = {}
-        for key, limit in (("latitude", 90), ("longitude", 180)):
-            if not raw[key]:
-                errors[key] = [_("This field is required.")]
-                continue
-            try:
-                coordinates[key] = _parse_coordinate(raw[key], limit)
-                shown[key] = str(coordinates[key])
-            except ValueError:
-                errors[key] = [
-                    _("Give a number between -%(limit)d and %(limit)d, e.g. %(example)s.")
-                    % {"limit": limit, "example": "59.3326" if limit == 90 else "18.0649"}
-                ]
-        if len(coordinates) == 2:
-            observation.location = Point(
-                coordinates["longitude"], coordinates["latitude"], srid=4326
-            )
-        else:
-            exclude.add("location")
-
+def _parse_row(raw: dict, lookups: dict) -> tuple[services.ObservationRow, dict]:
+    """A row's cells as the logging verb's fields, with the cells it could not read refused,
+    and the cells as the preview shows them."""
+    fields: dict = {}
+    refused: dict[str, list[str]] = {}
+    shown = dict(raw)
+    if raw["occurred_at"]:
         try:
-            observation.full_clean(exclude=exclude)
-        except ValidationError as exc:
-            for name, messages_ in exc.message_dict.items():
-                errors.setdefault(name, []).extend(messages_)
+            fields["occurred_at"] = _parse_time(raw["occurred_at"])
+            shown["occurred_at"] = timezone.localtime(fields["occurred_at"]).strftime(
+                "%Y-%m-%d %H:%M"
+            )
+        except ValueError:
+            refused["occurred_at"] = [
+                _("Give the time as YYYY-MM-DD HH:MM, e.g. 2025-03-14 21:30.")
+            ]
+    fields["category"] = lookups["categories"].get(_norm(raw["category"]), raw["category"])
+    fields["source"] = lookups["sources"].get(_norm(raw["source"]), raw["source"])
+    fields["affected_groups"] = [
+        lookups["groups"].get(_norm(part), part.strip())
+        for part in re.split(r"[,;]", raw["affected_groups"])
+        if part.strip()
+    ]
+    fields["people_count"] = raw["people_count"] or None
+    fields["insecurity"] = raw["insecurity"] or None
+    fields["description"] = raw["description"]
+    if raw["place"]:
+        fields["place"] = lookups["places"].get(_norm(raw["place"]))
+        if fields["place"] is None:
+            refused["place"] = [
+                _("There is no sub-place called “%(name)s” at this scene.") % {"name": raw["place"]}
+            ]
+    coordinates = {}
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        if not raw[key]:
+            refused[key] = [_("This field is required.")]
+            continue
+        try:
+            coordinates[key] = _parse_coordinate(raw[key], limit)
+            shown[key] = str(coordinates[key])
+        except ValueError:
+            refused[key] = [
+                _("Give a number between -%(limit)d and %(limit)d, e.g. %(example)s.")
+                % {"limit": limit, "example": "59.3326" if limit == 90 else "18.0649"}
+            ]
+    if len(coordinates) == 2:
+        fields["location"] = Point(coordinates["longitude"], coordinates["latitude"], srid=4326)
+    else:
+        refused.setdefault("location", [])
+    return services.ObservationRow(fields, refused), shown
 
+
+def validate_rows(
+    scene: Scene, user, organisation, rows: list[list], *, dry_run: bool = True
+) -> list[RowResult]:
+    """Each row checked by the logging verb (the model's own rules), and saved, all rows or
+    none, when it is not a dry run and no row has an error."""
+    lookups = {
+        "categories": _choice_lookup(Category),
+        "sources": _choice_lookup(Source),
+        "groups": _choice_lookup(AffectedGroup),
+        "places": {_norm(p.name): p for p in scene.places.all()},
+    }
+    labels = _field_labels()
+    parsed = [_parse_row(dict(zip(KEYS, cells, strict=True)), lookups) for _n, cells in rows]
+    checked = services.log_observations(
+        by=user,
+        scene=scene,
+        organisation=organisation,
+        rows=[row for row, _shown in parsed],
+        dry_run=dry_run,
+    )
+    results = []
+    for (number, _cells), (_row, shown), result in zip(rows, parsed, checked, strict=True):
+        observation, errors = result.observation, result.errors
         if observation.category in Category.values:
             shown["category"] = observation.get_category_display()
         if observation.source in Source.values:
@@ -555,10 +534,8 @@ def _confirm(request, scene):
         pending = _pending(request.session.load(), token, scene, request.user)
         if pending is None:
             return _expired(request, scene)
-        results = validate_rows(locked, request.user, organisation, pending["rows"])
+        results = validate_rows(locked, request.user, organisation, pending["rows"], dry_run=False)
         failed = any(r.errors for r in results)
-        if not failed:
-            Observation.objects.bulk_create([r.observation for r in results])
         # Spent either way: after an error the corrected file is uploaded again.
         request.session.pop(SESSION_KEY, None)
         request.session.save()

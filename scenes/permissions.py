@@ -51,12 +51,34 @@ def visible_scene_ids(user):
     ).values("content_object_id")
 
 
+def _team_scene_ids(user, roles):
+    """The scenes on whose team the user works in one of `roles`, as a subquery."""
+    from .models import SceneGroupObjectPermission
+
+    groups = [m.organisation.group_id for m in memberships_of(user) if m.role in roles]
+    return SceneGroupObjectPermission.objects.filter(
+        group_id__in=groups, permission__codename=VIEW_SCENE
+    ).values("content_object_id")
+
+
 class SceneQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not getattr(user, "is_authenticated", False):
             return self.none()
         ids = visible_scene_ids(user)
         return self if ids is None else self.filter(pk__in=ids)
+
+    def loggable_by(self, user):
+        """The scenes where the user may log observations (`can_log_observation` as a set)."""
+        if is_regional_coordinator(user):
+            return self.visible_to(user)
+        return self.visible_to(user).filter(pk__in=_team_scene_ids(user, LOGGING_ROLES))
+
+    def editable_by(self, user):
+        """The scenes the user may edit, with their team and sub-places (`can_edit_scene`)."""
+        if is_regional_coordinator(user):
+            return self.visible_to(user)
+        return self.visible_to(user).filter(pk__in=_team_scene_ids(user, COORDINATOR_ROLES))
 
 
 class SceneChildQuerySet(models.QuerySet):
@@ -115,15 +137,13 @@ def may_log_anywhere(user) -> bool:
     """Whether the user may log observations at some scene (for the menu); one query."""
     if is_regional_coordinator(user):
         return True
-    orgs = [m.organisation_id for m in memberships_of(user) if m.role in LOGGING_ROLES]
-    if not orgs:
+    if not any(m.role in LOGGING_ROLES for m in memberships_of(user)):
         return False
     cached = getattr(user, "_ods_may_log", None)
     if cached is None:
-        from .models import SceneTeam
+        from .models import Scene
 
-        cached = SceneTeam.objects.filter(organisation_id__in=orgs).exists()
-        user._ods_may_log = cached
+        cached = user._ods_may_log = Scene.objects.loggable_by(user).exists()
     return cached
 
 

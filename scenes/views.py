@@ -12,20 +12,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Polygon
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ods_platform.lib.export import FORMATS, table_response
 
-from . import analysis, permissions, services
-from .filters import ObservationFilterForm, PeriodForm, SceneFilterForm
+from . import analysis, permissions, services, tables
+from .filters import PeriodForm
+from .filtersets import ObservationFilterSet, SceneFilterSet
 from .forms import (
     IndicatorForm,
     IndicatorValueForm,
@@ -55,7 +54,6 @@ def WEEKDAYS():  # a constant, translated when asked for
 
 
 def _filtered_scenes(request):
-    form = SceneFilterForm(request.GET or None, user=request.user)
     scenes = (
         Scene.objects.visible_to(request.user)
         .select_related("municipality")
@@ -64,7 +62,8 @@ def _filtered_scenes(request):
         )
         .order_by("municipality__name", "name")
     )
-    return form, form.filter(scenes)
+    filterset = SceneFilterSet(request.GET or None, queryset=scenes, request=request)
+    return filterset.form, filterset.qs
 
 
 @login_required
@@ -370,13 +369,23 @@ def observation_create(request):
     if not form.fields["scene"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            observation = form.save()
-        request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
-        messages.success(request, _("The observation was logged. Thank you!"))
-        if "another" in request.POST:
-            return redirect(reverse("scenes:observation_create") + f"?scene={observation.scene_id}")
-        return redirect("scenes:scene_detail", observation.scene_id)
+        try:
+            observation = services.log_observation(
+                by=request.user,
+                scene=form.cleaned_data["scene"],
+                organisation=form.cleaned_data.get("organisation"),
+                **form.observation_fields(),
+            )
+        except ValidationError as errors:  # the rules changed since the form checked them
+            form._update_errors(errors)
+        else:
+            request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
+            messages.success(request, _("The observation was logged. Thank you!"))
+            if "another" in request.POST:
+                return redirect(
+                    reverse("scenes:observation_create") + f"?scene={observation.scene_id}"
+                )
+            return redirect("scenes:scene_detail", observation.scene_id)
     chosen = form._chosen_scene()
     scenes_data = {
         str(s.pk): {
@@ -399,30 +408,23 @@ def observation_create(request):
 @login_required
 def observation_list(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk)
-    form = ObservationFilterForm(request.GET or None, scene=scene)
-    observations = form.filter(
-        Observation.objects.visible_to(request.user)
+    filterset = ObservationFilterSet.for_scene_page(
+        request.GET,
+        queryset=Observation.objects.visible_to(request.user)
         .filter(scene=scene)
-        .select_related("place", "organisation", "reported_by")
+        .select_related("place", "organisation", "reported_by"),
+        request=request,
+        scene=scene,
     )
+    form, observations = filterset.form, filterset.qs
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         return table_response(
             f"observationer-{scene.pk}",
-            [_("When"), _("Category"), _("Source"), _("Sub-place"), _("Number of people"),
-             _("Affected groups"), _("Insecurity (1–5)"), _("Latitude"), _("Longitude"),
-             _("Description"), _("Organisation")],
-            (
-                (timezone.localtime(o.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                 o.get_category_display(), o.get_source_display(),
-                 o.place.name if o.place else "", o.people_count,
-                 ", ".join(o.affected_group_labels()),
-                 o.insecurity, round(o.location.y, 6), round(o.location.x, 6), o.description,
-                 o.organisation.name)
-                for o in observations.iterator(chunk_size=2000)
-            ),
+            tables.export_headings(),
+            tables.export_rows(observations.iterator(chunk_size=2000)),
             fmt,
-        )  # fmt: skip
+        )
     page = observations[:200]
     return render(
         request,
@@ -430,6 +432,7 @@ def observation_list(request, pk):
         {
             "scene": scene,
             "form": form,
+            "filter_fields": filterset.page_fields(),
             "observations": page,
             "total": observations.count(),
             "query": request.GET.urlencode(),

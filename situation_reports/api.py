@@ -21,6 +21,7 @@ from scenes.api import model_validation_error
 from scenes.models import Scene
 
 from . import services
+from .filtersets import ReportFilterSet
 from .models import Kind, Report, Scope
 from .permissions import municipality_choices
 
@@ -120,6 +121,7 @@ class ReportViewSet(
     viewsets.GenericViewSet,
 ):  # fmt: skip
     serializer_class = ReportSerializer
+    filterset_class = ReportFilterSet
 
     def get_queryset(self):
         return Report.objects.visible_to(self.request.user).defer("snapshot")

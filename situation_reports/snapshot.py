@@ -91,7 +91,8 @@ from django.db.models import Avg, Count, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 
-from sara.models import OPEN_STATUSES, Action, ActionStatus, Case, Phase
+from sara.models import Action, ActionStatus, Case, Phase
+from sara.permissions import open_condition, overdue_condition
 from scenes import analysis
 from scenes.filters import _day_start
 from scenes.models import (
@@ -597,7 +598,6 @@ class SnapshotBuilder:
 
     def work(self) -> dict:
         today = self.today
-        overdue_q = Q(actions__status__in=OPEN_STATUSES, actions__due_on__lt=today)
         cases = (
             Case.objects.visible_to(self.user)
             .filter(scene_id__in=self.scene_ids)
@@ -605,8 +605,8 @@ class SnapshotBuilder:
             .select_related("scene", "owner")
             .annotate(
                 n_actions=Count("actions"),
-                n_open=Count("actions", filter=Q(actions__status__in=OPEN_STATUSES)),
-                n_overdue=Count("actions", filter=overdue_q),
+                n_open=Count("actions", filter=open_condition("actions__")),
+                n_overdue=Count("actions", filter=overdue_condition(today, "actions__")),
             )
             .order_by("scene__name", "title")
         )
@@ -623,13 +623,11 @@ class SnapshotBuilder:
                 ongoing=Count("pk", filter=Q(status=ActionStatus.ONGOING)),
                 done=Count("pk", filter=Q(status=ActionStatus.DONE)),
                 cancelled=Count("pk", filter=Q(status=ActionStatus.CANCELLED)),
-                overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+                overdue=Count("pk", filter=overdue_condition(today)),
             )
             .order_by("responsible__name")
         )
-        overdue = actions.filter(status__in=OPEN_STATUSES, due_on__lt=today).select_related(
-            "case", "responsible"
-        )
+        overdue = actions.overdue(today).select_related("case", "responsible")
         return {
             "cases": [
                 {

@@ -23,6 +23,7 @@ from ods_platform.lib.export import FORMATS, table_response
 from scenes.permissions import get_scene_for_user
 
 from . import permissions, services
+from .filtersets import ReportFilterSet
 from .forms import ReportRequestForm, SubscriptionForm
 from .models import Report, ReportSubscription, report_storage
 
@@ -35,13 +36,13 @@ def _list_context(request, form):
         .select_related("requested_by", "scene", "municipality")
         .defer("snapshot")
     )
-    status = request.GET.get("status")
-    if status in Report.Status.values:
-        reports = reports.filter(status=status)
+    filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
+    reports = filterset.qs
+    status = filterset.form.cleaned_data.get("status", "") if filterset.is_bound else ""
     return reports, {
         "form": form,
         "status_choices": Report.Status.choices,
-        "status": status if status in Report.Status.values else "",
+        "status": status,
         "query": request.GET.urlencode(),
     }
 

@@ -9,16 +9,22 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# A cell that starts with one of these is run as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell that starts with one of these is run as a formula by spreadsheet programs; the
+# export puts an apostrophe before it, and an import of the export takes it off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(value):
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def unescape_formula(text: str) -> str:
+    """A cell as it was before the export neutralised it as a formula."""
+    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_START) else text
 
 
 def table_response(

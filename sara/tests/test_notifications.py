@@ -19,7 +19,11 @@ from sara.models import ActionReminder, ActionStatus
 from sara.tasks import notify_action_assigned, send_action_reminders
 from sara.tests.factories import make_action
 
-TODAY = timezone.localdate()
+
+@pytest.fixture
+def today():
+    """The day the test runs (read when it starts, not when the module was imported)."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -86,7 +90,7 @@ def test_an_assignee_who_coordinates_is_told_once_and_no_one_means_no_mail(
 
 @pytest.mark.django_db
 def test_the_assignment_email_names_the_work_and_links_to_the_action(
-    case, transit, transit_officer, transit_coordinator, settings
+    case, transit, transit_officer, transit_coordinator, settings, today
 ):
     settings.ODS_BASE_URL = "https://ods.example.se/"
     action = make_action(
@@ -95,7 +99,7 @@ def test_the_assignment_email_names_the_work_and_links_to_the_action(
         title="Belysning i uppgången",
         description="Intern anteckning som inte ska mejlas",
         assignee=transit_officer,
-        due_on=TODAY + timedelta(days=20),
+        due_on=today + timedelta(days=20),
     )
 
     assert notifications.send_assignment_email(action) == 1
@@ -121,10 +125,10 @@ def test_the_assignment_email_names_the_work_and_links_to_the_action(
 
 
 @pytest.mark.django_db
-def test_a_reminder_says_whether_the_action_is_overdue(case, police, police_officer):
+def test_a_reminder_says_whether_the_action_is_overdue(case, police, police_officer, today):
     action = make_action(
         case, police, title="Närvaropatrullering kvällstid", assignee=police_officer,
-        due_on=TODAY - timedelta(days=2),
+        due_on=today - timedelta(days=2),
     )  # fmt: skip
 
     assert notifications.send_reminder(action, ActionReminder.Kind.OVERDUE) == 1
@@ -190,38 +194,38 @@ def test_the_notification_is_queued_only_when_the_transaction_commits(
 
 
 @pytest.fixture
-def due_actions(case, transit, police, stockholm, transit_officer, police_officer, personas):
+def due_actions(case, transit, police, stockholm, transit_officer, police_officer, personas, today):
     """Two actions to remind of (due soon, overdue) and four not to."""
     return {
         "soon": make_action(
             case, transit, title="Extra trygghetsvärdar", assignee=transit_officer,
-            due_on=TODAY + timedelta(days=7),
+            due_on=today + timedelta(days=7),
         ),
         "overdue": make_action(
             case, police, title="Närvaropatrullering kvällstid", assignee=police_officer,
-            status=ActionStatus.ONGOING, due_on=TODAY - timedelta(days=3),
+            status=ActionStatus.ONGOING, due_on=today - timedelta(days=3),
         ),
         "later": make_action(
             case, transit, title="Senare", assignee=transit_officer,
-            due_on=TODAY + timedelta(days=8),
+            due_on=today + timedelta(days=8),
         ),
         "done": make_action(
             case, police, title="Klar", assignee=police_officer, status=ActionStatus.DONE,
-            due_on=TODAY - timedelta(days=3),
+            due_on=today - timedelta(days=3),
         ),
         "cancelled": make_action(
             case, stockholm, title="Avbruten", status=ActionStatus.CANCELLED,
-            assignee=personas["sthlm.falt"], due_on=TODAY + timedelta(days=1),
+            assignee=personas["sthlm.falt"], due_on=today + timedelta(days=1),
         ),
         "undated": make_action(case, transit, title="Utan datum", assignee=transit_officer),
     }  # fmt: skip
 
 
 @pytest.mark.django_db
-def test_reminders_go_out_once_per_action_and_day(due_actions, transit_officer):
+def test_reminders_go_out_once_per_action_and_day(due_actions, transit_officer, today):
     soon, overdue = due_actions["soon"], due_actions["overdue"]
 
-    assert send_action_reminders(today=TODAY) == 2
+    assert send_action_reminders(today=today) == 2
     assert sorted(m.subject for m in mail.outbox) == [
         f"[ODS] Försenad åtgärd: Närvaropatrullering kvällstid (skulle vara klar "
         f"{overdue.due_on:%Y-%m-%d})",
@@ -233,20 +237,20 @@ def test_reminders_go_out_once_per_action_and_day(due_actions, transit_officer):
     assert "skulle ha varit klar" in by_subject["[ODS] Försenad åtgärd"].body
     assert "inom en vecka" in by_subject["[ODS] Påminnelse"].body
     assert set(ActionReminder.objects.values_list("action__title", "day", "kind")) == {
-        ("Extra trygghetsvärdar", TODAY, "due_soon"),
-        ("Närvaropatrullering kvällstid", TODAY, "overdue"),
+        ("Extra trygghetsvärdar", today, "due_soon"),
+        ("Närvaropatrullering kvällstid", today, "overdue"),
     }
 
     # The same day again (the beat fired twice, or the task was delivered twice): nothing.
-    assert send_action_reminders(today=TODAY) == 0
-    assert send_action_reminders(today=TODAY.isoformat()) == 0
+    assert send_action_reminders(today=today) == 0
+    assert send_action_reminders(today=today.isoformat()) == 0
     assert len(mail.outbox) == 2
     assert ActionReminder.objects.count() == 2
 
     # The next day, still-open actions are reminded of again (and "later" has come within a
     # week); the one finished meanwhile is not.
     services.post_action_update(soon, by=transit_officer, status=ActionStatus.DONE)
-    tomorrow = TODAY + timedelta(days=1)
+    tomorrow = today + timedelta(days=1)
     assert send_action_reminders(today=tomorrow) == 2
     assert set(ActionReminder.objects.filter(day=tomorrow).values_list("action", "kind")) == {
         (overdue.pk, "overdue"),
@@ -258,25 +262,25 @@ def test_reminders_go_out_once_per_action_and_day(due_actions, transit_officer):
 
 @pytest.mark.django_db
 def test_a_reminder_that_could_not_be_sent_is_sent_by_the_next_run(
-    due_actions, monkeypatch, caplog
+    due_actions, monkeypatch, caplog, today
 ):
     def broken(self, *args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", broken)
     with caplog.at_level(logging.ERROR, logger="sara.tasks"):
-        assert send_action_reminders(today=TODAY) == 0
+        assert send_action_reminders(today=today) == 0
     assert "Could not send" in caplog.text
     assert not ActionReminder.objects.exists()
 
     monkeypatch.undo()
-    assert send_action_reminders(today=TODAY) == 2
-    assert send_action_reminders(today=TODAY) == 0
+    assert send_action_reminders(today=today) == 2
+    assert send_action_reminders(today=today) == 0
 
 
 @pytest.mark.django_db
 def test_reminder_queries_do_not_grow_with_the_number_of_actions(
-    case, reference_orgs, personas, transit_coordinator
+    case, reference_orgs, personas, transit_coordinator, today
 ):
     def run(day):
         with CaptureQueriesContext(connection) as queries:
@@ -285,17 +289,17 @@ def test_reminder_queries_do_not_grow_with_the_number_of_actions(
 
     make_action(
         case, reference_orgs["region-stockholm-tf"], assignee=personas["sl.trygghet"],
-        due_on=TODAY,
+        due_on=today,
     )  # fmt: skip
-    one = run(TODAY)
+    one = run(today)
 
     for slug, username in [
         ("lpo-city", "polis.city"),
         ("kommun-0180", "sthlm.falt"),
         ("kriminalvarden", "kv.handlaggare"),
     ]:
-        make_action(case, reference_orgs[slug], assignee=personas[username], due_on=TODAY)
-    four = run(TODAY + timedelta(days=1))
+        make_action(case, reference_orgs[slug], assignee=personas[username], due_on=today)
+    four = run(today + timedelta(days=1))
 
     assert one[0] == 1 and four[0] == 4
     assert four[1] == one[1] <= 8

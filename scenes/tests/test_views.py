@@ -305,3 +305,46 @@ def test_a_second_sub_place_with_the_same_name_gets_a_message(
     assert response.status_code == 200
     assert response.context["form"].errors
     assert sergels.places.filter(name=existing.name).count() == 1
+
+
+@pytest.mark.parametrize(
+    "now, expected_utc",
+    [
+        # The second 02:10 of the October night (01:10 UTC): the form's own default time.
+        ("2027-10-31T01:10:00+00:00", "2027-10-31T01:10:00+00:00"),
+        # The first 02:10 of that night (00:10 UTC).
+        ("2027-10-31T00:10:00+00:00", "2027-10-31T00:10:00+00:00"),
+    ],
+)
+def test_the_form_logs_at_the_default_time_on_the_night_the_clocks_go_back(
+    client, sergels, stockholm_field_worker, now, expected_utc
+):
+    from datetime import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(now)):
+        client.force_login(stockholm_field_worker)
+        default = client.get(NEW).context["form"].initial["occurred_at"]
+        assert default == "2027-10-31T02:10"
+        response = client.post(NEW, observation_post(sergels, occurred_at=default))
+    assert response.status_code == 302
+    assert response.url == reverse("scenes:scene_detail", args=[sergels.pk])
+    logged = Observation.objects.latest("created_at")
+    assert logged.occurred_at == datetime.fromisoformat(expected_utc)
+
+
+def test_a_time_in_the_hour_skipped_in_march_is_read_as_before_the_change(
+    client, sergels, stockholm_field_worker
+):
+    from datetime import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat("2027-03-28T06:00:00+00:00")):
+        client.force_login(stockholm_field_worker)
+        response = client.post(NEW, observation_post(sergels, occurred_at="2027-03-28T02:30"))
+    assert response.status_code == 302
+    assert response.url == reverse("scenes:scene_detail", args=[sergels.pk])
+    logged = Observation.objects.latest("created_at")
+    assert logged.occurred_at == datetime.fromisoformat("2027-03-28T01:30:00+00:00")

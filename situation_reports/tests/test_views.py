@@ -181,6 +181,27 @@ def test_a_coordinator_subscribes_the_scene_once_and_others_may_not(
     assert "Varje vecka" in client.get(reverse("scenes:scene_detail", args=[sergels.pk])).text
 
 
+def test_a_subscription_is_ended_by_a_coordinator_and_no_one_else(
+    client, stockholm_coordinator, police_officer, botkyrka_coordinator, sergels
+):
+    subscription = ReportSubscription.objects.create(
+        scene=sergels, frequency="monthly", created_by=stockholm_coordinator
+    )
+    url = reverse("situation_reports:subscription_remove", args=[subscription.pk])
+    client.force_login(botkyrka_coordinator)  # not on the team: the subscription is not there
+    assert client.post(url).status_code == 404
+    client.force_login(police_officer)  # on the team, not a coordinator
+    assert client.post(url).status_code == 403
+    assert client.get(url).status_code == 405
+    assert ReportSubscription.objects.filter(pk=subscription.pk).exists()
+
+    client.force_login(stockholm_coordinator)
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/scenes/{sergels.pk}/#reports")
+    assert "Prenumerationen är avslutad." in response.text
+    assert not ReportSubscription.objects.filter(pk=subscription.pk).exists()
+
+
 def test_the_list_reads_a_constant_number_of_queries_however_many_reports(
     client, stockholm_coordinator, sergels, last_90_days
 ):

@@ -1,0 +1,151 @@
+"""The filters of the scene and observation lists: one FilterSet per list, used by its page
+and its API endpoint alike.
+
+Every choice offered is one the user may see. On a page an invalid value filters nothing out
+(the form shows why); the API answers 400 for it (django-filter's DRF backend).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import django_filters as filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from actors.models import Organisation
+
+from .filters import DEFAULT_PERIOD_DAYS, PeriodForm, _day_start
+from .models import Category, Observation, PlaceType, Scene, Source, Status
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.NumberFilter):
+    """An object id: a whole number (an id the user may not see simply matches nothing)."""
+
+    field_class = forms.IntegerField
+
+
+def _municipalities(request):
+    user = getattr(request, "user", None)
+    return Organisation.objects.visible_to(user).filter(kind=Organisation.Kind.KOMMUN)
+
+
+class SceneFilterSet(filters.FilterSet):
+    municipality = filters.ModelChoiceFilter(
+        label=_("Municipality"),
+        queryset=_municipalities,
+        empty_label=_("All municipalities"),
+        help_text="The municipality's organisation id.",
+    )
+    status = filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, empty_label=_("All statuses")
+    )
+    place_type = filters.ChoiceFilter(
+        label=_("Place type"), choices=PlaceType.choices, empty_label=_("All place types")
+    )
+
+    class Meta:
+        model = Scene
+        fields = ["municipality", "status", "place_type"]
+
+
+class ObservationFilterSet(filters.FilterSet):
+    """Observations by period (local dates, inclusive, or ISO date-times), category, source,
+    scene and sub-place.
+
+    `default_days` bounds the period when none is given (the pages show the last 90 days);
+    the API leaves it unbounded."""
+
+    start = filters.DateFilter(
+        label=_("From"),
+        method="_by_period",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A local date (YYYY-MM-DD); observations on or after it.",
+    )
+    end = filters.DateFilter(
+        label=_("To"),
+        method="_by_period",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A local date (YYYY-MM-DD); observations on or before it.",
+    )
+    category = filters.ChoiceFilter(
+        label=_("Category"), choices=Category.choices, empty_label=_("All categories")
+    )
+    source = filters.ChoiceFilter(
+        label=_("Source"), choices=Source.choices, empty_label=_("All sources")
+    )
+    place = IdFilter(label=_("Sub-place"), field_name="place_id", help_text="A sub-place id.")
+    scene = IdFilter(label=_("Scene"), field_name="scene_id", help_text="A scene id.")
+    occurred_after = filters.IsoDateTimeFilter(
+        field_name="occurred_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 date-time; observations at or after it.",
+    )
+    occurred_before = filters.IsoDateTimeFilter(
+        field_name="occurred_at",
+        lookup_expr="lt",
+        help_text="ISO 8601 date-time; observations before it.",
+    )
+
+    # The fields a scene's observation page shows (the scene is the page's own).
+    PAGE_FIELDS = ("start", "end", "category", "source", "place")
+    default_days: int | None = None
+
+    class Meta:
+        model = Observation
+        form = PeriodForm  # its clean(): the period starts before it ends
+        fields = [
+            "start",
+            "end",
+            "category",
+            "source",
+            "place",
+            "scene",
+            "occurred_after",
+            "occurred_before",
+        ]
+
+    def __init__(self, *args, default_days: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_days = default_days
+
+    @classmethod
+    def for_scene_page(cls, data, *, queryset, request, scene):
+        """The filters of a scene's observation page: the last 90 days unless chosen, and a
+        choice among the scene's own sub-places."""
+        filterset = cls(data, queryset=queryset, request=request, default_days=DEFAULT_PERIOD_DAYS)
+        choices = [("", _("All sub-places")), *((p.pk, p.name) for p in scene.places.all())]
+        filterset.form.fields["place"].widget = forms.Select(choices=choices)
+        return filterset
+
+    def page_fields(self):
+        return [self.form[name] for name in self.PAGE_FIELDS]
+
+    def _by_period(self, queryset, name, value):
+        return queryset  # applied once, for both ends, in filter_queryset
+
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end) as aware local datetimes; an end is None when unbounded."""
+        start = end = None
+        if self.is_bound and (self.form.is_valid() or not self.form.non_field_errors()):
+            start, end = self.form.cleaned_data.get("start"), self.form.cleaned_data.get("end")
+        if self.default_days:
+            end = end or timezone.localdate()
+            start = start or end - timedelta(days=self.default_days - 1)
+        return (
+            _day_start(start) if start else None,
+            _day_start(end + timedelta(days=1)) if end else None,
+        )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.period()
+        if start is not None:
+            queryset = queryset.filter(occurred_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(occurred_at__lt=end)
+        return queryset

@@ -88,6 +88,30 @@ def staff_admin(personas):
 
 
 @pytest.fixture
+def stockholm(reference_orgs):
+    """Stockholms stad: leads the Sergels torg team."""
+    return reference_orgs["kommun-0180"]
+
+
+@pytest.fixture
+def botkyrka(reference_orgs):
+    """Botkyrka kommun: leads Fittja centrum's team."""
+    return reference_orgs["kommun-0127"]
+
+
+@pytest.fixture
+def transit(reference_orgs):
+    """Region Stockholm, Trafikförvaltningen (sl.trygghet's organisation)."""
+    return reference_orgs["region-stockholm-tf"]
+
+
+@pytest.fixture
+def police(reference_orgs):
+    """Lokalpolisområde City (polis.city's organisation)."""
+    return reference_orgs["lpo-city"]
+
+
+@pytest.fixture
 def outsider(db):
     """A user of an organisation that works no scene and has no special role."""
     org = OrganisationFactory(slug="demo-forening", name="Demoföreningen", kind="civil")

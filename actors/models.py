@@ -6,6 +6,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.triggers import audited
+
 from .permissions import MembershipQuerySet, OrganisationQuerySet
 
 
@@ -13,6 +15,7 @@ class User(AbstractUser):
     """A person who logs in. What they may see and do follows from their memberships."""
 
     class Meta:
+        triggers = [audited(exclude=("last_login",))]
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
@@ -69,6 +72,7 @@ class Organisation(models.Model):
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
@@ -125,6 +129,7 @@ class Membership(models.Model):
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering = ["organisation__name", "user__username"]

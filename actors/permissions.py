@@ -36,6 +36,13 @@ def organisation_ids(user) -> frozenset[int]:
     return frozenset(m.organisation_id for m in memberships_of(user))
 
 
+def reader_organisation_ids(user) -> frozenset[int]:
+    """The organisations through which the user reads free text and rows kept to an
+    organisation: all of theirs, except where their role is evaluator (STAD's evaluators
+    read aggregates and never free text, whatever organisation they belong to)."""
+    return frozenset(m.organisation_id for m in memberships_of(user) if m.role != "evaluator")
+
+
 def roles_of(user) -> frozenset[str]:
     return frozenset(m.role for m in memberships_of(user))
 

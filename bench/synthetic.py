@@ -162,7 +162,10 @@ def _ensure_scene():
         identified_on=date(2021, 3, 1),
     )
     for slug in TEAM:
-        services.join_team(scene, orgs[slug])
+        services.join_team(
+            scene, orgs[slug], by=None, basis="agreement", basis_reference="SÖ-BENCH",
+            basis_date=date(2025, 1, 1), reads_from=None,
+        )  # fmt: skip
     services.update_scene(scene, by=coordinator, status=Status.AKTIV)
     for name, east, north, radius in SUB_PLACES:
         Place.objects.create(scene=scene, name=name, geometry=_place_geometry(east, north, radius))

@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "guardian",
-    "auditlog",
+    "pgtrigger",
     "leaflet",
     "rest_framework",
     "rest_framework.authtoken",
@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     # demo data across the apps.
     "ods_platform",
     "actors",
+    "audit",
     "scenes",
     "sara",
     "situation_reports",
@@ -96,8 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Who did it, from where: recorded with every audit log entry.
-    "auditlog.middleware.AuditlogMiddleware",
+    # Who acts, from where (for the change triggers), and the request's reads, logged.
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -349,6 +350,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "situation_reports.tasks.republish_stuck_reports",
         "schedule": timedelta(seconds=60),
         "options": {"expires": 50},
+    },
+    # The audit chain is checked and its head recorded (and logged) every night.
+    "audit-verify-chain": {
+        "task": "audit.tasks.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 12 * 60 * 60},
     },
     # Subscribed weekly and monthly lägesbilder, once per ended period.
     "reports-scheduled": {

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.status import HTTP_201_CREATED
 
-from scenes.api import OrganisationRefSerializer, model_validation_error
+from scenes.api import AuditedReads, OrganisationRefSerializer, model_validation_error
 from scenes.models import Scene
 
 from . import services
@@ -100,7 +100,7 @@ class CaseSerializer(serializers.ModelSerializer):
     list=extend_schema(summary="The SARA cases you can see, last updated first"),
     retrieve=extend_schema(summary="One SARA case"),
 )
-class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+class CaseViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     serializer_class = CaseSerializer
     filterset_class = CaseFilterSet
 
@@ -143,8 +143,17 @@ class ActionUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionUpdate
-        fields = ["written_at", "written_by", "text", "status", "output_achieved"]
+        fields = ["written_at", "written_by", "text", "status", "output_achieved", "restricted"]
         read_only_fields = fields
+        extra_kwargs = {
+            "text": {
+                "allow_null": True,
+                "help_text": (
+                    "Free text. null when you may not read it: it is read only by the "
+                    "organisation that wrote it and the organisations on the scene's team."
+                ),
+            }
+        }
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -177,6 +186,15 @@ class ActionSerializer(serializers.ModelSerializer):
             "updates",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "description": {
+                "allow_null": True,
+                "help_text": (
+                    "Free text. null when you may not read it: it is read only by the "
+                    "organisation that wrote it and the organisations on the scene's team."
+                ),
+            }
+        }
 
 
 class ActionProgressSerializer(serializers.Serializer):
@@ -202,11 +220,16 @@ class ActionProgressSerializer(serializers.Serializer):
     text = serializers.CharField(
         required=False, allow_blank=True, help_text="What happened, as the update's text."
     )
+    restricted = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep the update to your organisation until it is shared with a legal basis.",
+    )
 
     default_error_messages = {
         "not_writable": _(
             "This field cannot be changed here; an update sets only status, "
-            "output_achieved and text."
+            "output_achieved, text and restricted."
         ),
     }
 
@@ -228,6 +251,7 @@ class ActionProgressSerializer(serializers.Serializer):
                 text=data.get("text", ""),
                 status=data.get("status", ""),
                 output_achieved=data.get("output_achieved"),
+                restricted=data.get("restricted", False),
             )
         except DjangoValidationError as exc:
             raise model_validation_error(exc) from None
@@ -265,7 +289,9 @@ WRITE_ACTIONS = ("partial_update", "updates")
         responses={201: ActionUpdateSerializer},
     ),
 )
-class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ActionViewSet(
+    AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     filterset_class = ActionFilterSet
     # An update is a small JSON document; no form fields slip into the strict field check.
     parser_classes = [JSONParser]
@@ -283,7 +309,11 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._readable()
 
     def _readable(self):
-        updates = ActionUpdate.objects.select_related("written_by").order_by("-written_at", "-pk")
+        updates = (
+            ActionUpdate.objects.visible_to(self.request.user)
+            .select_related("written_by")
+            .order_by("-written_at", "-pk")
+        )
         return (
             Action.objects.visible_to(self.request.user)
             .select_related("case", "method", "responsible", "assignee")

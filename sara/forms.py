@@ -48,6 +48,10 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, user, scene, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.scene = scene
+        shown = _("Shown to everyone who sees the case, STAD's evaluators included.")
+        for name in ("title", "problem_statement", "goal_indicator"):
+            help_text = self.fields[name].help_text
+            self.fields[name].help_text = f"{help_text} {shown}".strip() if help_text else shown
         owners = permissions.case_owner_choices(user, scene)
         if self.instance.pk:
             owners.append(self.instance.owner_id)
@@ -80,6 +84,7 @@ class AnalysisForm(forms.ModelForm):
             "guardian_weak",
             "manager",
             "manager_weak",
+            "restricted",
         ]
         widgets = {"finding": forms.Textarea(attrs={"rows": 3})}
 
@@ -134,6 +139,14 @@ class ActionUpdateForm(forms.Form):
     )
     output_achieved = forms.DecimalField(
         label=_("Output achieved so far"), required=False, min_value=0, max_digits=12
+    )
+    restricted = forms.BooleanField(
+        label=_("Only our own organisation"),
+        required=False,
+        help_text=_(
+            "The text is kept to your organisation until it is shared with a recorded legal "
+            "basis; the status and the output are still shown to the team."
+        ),
     )
 
 

@@ -6,24 +6,37 @@ by the organisations on the scene's team, whose staff post dated updates.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation
+from audit.triggers import audited
 from ods_platform.lib.personnummer import contains_identity_number
-from scenes.models import PERSONAL_DATA_MESSAGE, Indicator, Observation, Place, Scene
+from scenes.models import (
+    PERSONAL_DATA_MESSAGE,
+    Indicator,
+    Observation,
+    Place,
+    Scene,
+    ShownTextGuard,
+)
 
 from . import catalogue
 from .permissions import (
     ActionChildQuerySet,
     ActionQuerySet,
-    CaseChildQuerySet,
+    ActionUpdateQuerySet,
+    AnalysisQuerySet,
+    AssessmentQuerySet,
     CaseQuerySet,
     MethodQuerySet,
+    PhaseChangeQuerySet,
 )
 
 TECHNIQUE_CHOICES = [(code, name) for code, _group, name in catalogue.TECHNIQUES]
@@ -80,6 +93,7 @@ class Method(models.Model):
     objects = MethodQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("method")
         verbose_name_plural = _("methods")
         ordering = ["kind", "name"]
@@ -178,6 +192,7 @@ class Case(models.Model):
     objects = CaseQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("SARA case")
         verbose_name_plural = _("SARA cases")
         ordering = ["-updated_at"]
@@ -201,7 +216,7 @@ class Case(models.Model):
             raise ValidationError({"goal_measure": _("The indicator belongs to another scene.")})
 
 
-class PhaseChange(models.Model):
+class PhaseChange(ShownTextGuard, models.Model):
     """A move of a case from one phase to another: who, when, and why."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
@@ -212,10 +227,14 @@ class PhaseChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
-    objects = CaseChildQuerySet.as_manager()
+    objects = PhaseChangeQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("phase change")
         verbose_name_plural = _("phase changes")
         ordering = ["-changed_at", "-pk"]
@@ -224,7 +243,7 @@ class PhaseChange(models.Model):
         return f"{self.case}: {self.from_phase or '-'} -> {self.to_phase}"
 
 
-class Analysis(models.Model):
+class Analysis(ShownTextGuard, models.Model):
     """A finding of the analysis for one area, optionally tied to one sub-place.
 
     The problem-analysis triangle's controllers (handler of offenders, guardian of victims,
@@ -257,17 +276,38 @@ class Analysis(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("written by organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    restricted = models.BooleanField(
+        _("only our own organisation"),
+        default=False,
+        help_text=_(
+            "Kept to the organisation that wrote it: no other organisation sees it until it is "
+            "shared with a recorded legal basis."
+        ),
+    )
+    shares = GenericRelation("scenes.Share")
 
-    objects = CaseChildQuerySet.as_manager()
+    objects = AnalysisQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("analysis")
         verbose_name_plural = _("analyses")
         ordering = ["area", "created_at"]
 
     def __str__(self):
         return f"{self.get_area_display()}: {self.finding[:60]}"
+
+    def get_absolute_url(self):
+        return reverse("sara:case_detail", args=[self.case_id]) + f"#analysis-{self.pk}"
 
     def clean(self):
         super().clean()
@@ -286,7 +326,7 @@ class ActionStatus(models.TextChoices):
 OPEN_STATUSES = (ActionStatus.PLANNED, ActionStatus.ONGOING)
 
 
-class Action(models.Model):
+class Action(ShownTextGuard, models.Model):
     """An action (åtgärd/insats) of a case, owned by one organisation on the scene's team."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
@@ -340,12 +380,17 @@ class Action(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The organisation that wrote the description.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ActionQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("action")
         verbose_name_plural = _("actions")
         ordering = ["due_on", "pk"]
@@ -396,7 +441,7 @@ class Action(models.Model):
             raise ValidationError(errors)
 
 
-class ActionUpdate(models.Model):
+class ActionUpdate(ShownTextGuard, models.Model):
     """A dated progress update on an action, by staff of the responsible organisation."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
@@ -411,16 +456,37 @@ class ActionUpdate(models.Model):
     output_achieved = models.DecimalField(
         _("output achieved so far"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("written by organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    restricted = models.BooleanField(
+        _("only our own organisation"),
+        default=False,
+        help_text=_(
+            "Kept to the organisation that wrote it: no other organisation sees it until it is "
+            "shared with a recorded legal basis."
+        ),
+    )
+    shares = GenericRelation("scenes.Share")
 
-    objects = ActionChildQuerySet.as_manager()
+    objects = ActionUpdateQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("action update")
         verbose_name_plural = _("action updates")
         ordering = ["-written_at", "-pk"]
 
     def __str__(self):
         return f"{self.action} {self.written_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("sara:action_detail", args=[self.action_id]) + f"#update-{self.pk}"
 
     def clean(self):
         super().clean()
@@ -429,7 +495,7 @@ class ActionUpdate(models.Model):
             raise ValidationError(_("Write what happened, or change the status or the output."))
 
 
-class Assessment(models.Model):
+class Assessment(ShownTextGuard, models.Model):
     """The assessment of a case: were the actions carried out, and did they work."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
@@ -441,11 +507,15 @@ class Assessment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CaseChildQuerySet.as_manager()
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
         ordering = ["-assessed_on", "-pk"]
@@ -473,6 +543,7 @@ class ActionReminder(models.Model):
     objects = ActionChildQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         constraints = [
             models.UniqueConstraint(fields=["action", "day"], name="one_reminder_per_action_day")
         ]

@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from actors.permissions import COORDINATOR_ROLES, is_regional_coordinator, memberships_of
 from ods_platform.lib.access import get_visible_or_404
-from scenes.permissions import SceneChildQuerySet, team_memberships
+from scenes.permissions import PrivateSceneChildQuerySet, SceneChildQuerySet, team_memberships
 
 if TYPE_CHECKING:
     from scenes.models import Scene
@@ -59,6 +59,33 @@ class CaseChildQuerySet(SceneChildQuerySet):
     scene_lookup = "case__scene_id"
 
 
+class PhaseChangeQuerySet(PrivateSceneChildQuerySet):
+    scene_lookup = "case__scene_id"
+    text_fields = ("comment",)
+    logged_lookup = "changed_at"
+
+
+class AnalysisQuerySet(PrivateSceneChildQuerySet):
+    """Analysis entries; the finding is free text, the controllers (who handles, guards,
+    manages) name the roles around the problem and are shown with the entry."""
+
+    scene_lookup = "case__scene_id"
+    text_fields = ("finding",)
+    keepable = True
+
+
+class AssessmentQuerySet(PrivateSceneChildQuerySet):
+    scene_lookup = "case__scene_id"
+    text_fields = ("process", "effect", "conclusion")
+
+
+class ActionUpdateQuerySet(PrivateSceneChildQuerySet):
+    scene_lookup = "action__case__scene_id"
+    text_fields = ("text",)
+    logged_lookup = "written_at"
+    keepable = True
+
+
 def open_condition(via: str = "") -> Q:
     """An action that is still to be done (planned or ongoing); `via` is the path to the
     action from the model queried ("actions__" from a case)."""
@@ -77,7 +104,10 @@ def responsible_organisation_ids(user) -> list[int]:
     return [m.organisation_id for m in memberships_of(user) if m.role in ACTION_ROLES]
 
 
-class ActionQuerySet(CaseChildQuerySet):
+class ActionQuerySet(PrivateSceneChildQuerySet):
+    scene_lookup = "case__scene_id"
+    text_fields = ("description",)
+
     def open(self):
         return self.filter(open_condition())
 

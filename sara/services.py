@@ -16,6 +16,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from scenes.permissions import writing_organisation
+
 from .models import (
     PHASE_ORDER,
     Action,
@@ -64,12 +66,19 @@ def blocked_reason(case: Case) -> str | None:
     return _("The case is closed.") if target is None else _requirement(case, target)
 
 
+def _writer(by, case: Case, *prefer):
+    """The organisation a note on the case is written for (see scenes.permissions)."""
+    return writing_organisation(by, case.scene, prefer=(*prefer, case.owner_id))
+
+
 @transaction.atomic
 def open_case(*, by, scene, owner, title, **fields) -> Case:
     case = Case(scene=scene, owner=owner, title=title, created_by=by, **fields)
     case.full_clean()
     case.save()
-    PhaseChange.objects.create(case=case, to_phase=case.phase, changed_by=by)
+    PhaseChange.objects.create(
+        case=case, to_phase=case.phase, changed_by=by, organisation=_writer(by, case)
+    )
     return case
 
 
@@ -87,7 +96,12 @@ def move_phase(case: Case, to_phase: str, *, by, comment: str = "") -> Case:
     else:
         raise TransitionBlocked(_("A case moves one phase at a time."))
     PhaseChange.objects.create(
-        case=case, from_phase=case.phase, to_phase=to_phase, changed_by=by, comment=comment
+        case=case,
+        from_phase=case.phase,
+        to_phase=to_phase,
+        changed_by=by,
+        comment=comment,
+        organisation=_writer(by, case),
     )
     case.phase = to_phase
     case.save(update_fields=["phase", "updated_at"])
@@ -107,7 +121,7 @@ def link_observations(case: Case, observations) -> int:
 @transaction.atomic
 def add_analysis(case: Case, *, by, **fields) -> Analysis:
     """Add an analysis entry (a finding for one area, maybe one sub-place) to the case."""
-    analysis = Analysis(case=case, created_by=by, **fields)
+    analysis = Analysis(case=case, created_by=by, organisation=_writer(by, case), **fields)
     analysis.full_clean()
     analysis.save()
     return analysis
@@ -117,7 +131,7 @@ def add_analysis(case: Case, *, by, **fields) -> Analysis:
 def add_action(case: Case, *, by, notify: bool = True, **fields) -> Action:
     """Add an action to the case; the responsible organisation's coordinators and the
     assignee are e-mailed once the transaction commits (unless `notify` is off)."""
-    action = Action(case=case, created_by=by, **fields)
+    action = Action(case=case, created_by=by, organisation=_writer(by, case), **fields)
     action.full_clean()
     action.save()
     if notify:
@@ -142,16 +156,25 @@ def change_action(action: Action, *, by, **fields) -> Action:
 
 @transaction.atomic
 def post_action_update(
-    action: Action, *, by, text: str = "", status: str = "", output_achieved=None
+    action: Action,
+    *,
+    by,
+    text: str = "",
+    status: str = "",
+    output_achieved=None,
+    restricted: bool = False,
 ) -> ActionUpdate:
-    """Record progress on an action; a status or output given updates the action too."""
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    """Record progress on an action; a status or output given updates the action too. A
+    `restricted` update is kept to the organisation it is written for."""
+    action = Action.objects.select_for_update().select_related("case__scene").get(pk=action.pk)
     update = ActionUpdate(
         action=action,
         written_by=by,
         text=text,
         status=status if status and status != action.status else "",
         output_achieved=output_achieved,
+        organisation=_writer(by, action.case, action.responsible_id),
+        restricted=restricted,
     )
     update.full_clean()
     update.save()
@@ -255,6 +278,7 @@ def record_assessment(case: Case, *, by, **fields) -> Assessment:
     assessment = Assessment(
         case=case,
         created_by=by,
+        organisation=_writer(by, case),
         figures={
             "process": process.__dict__,
             "goal": {

@@ -17,10 +17,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.reads import record_read
 from ods_platform.lib.access import get_visible_or_404
 from ods_platform.lib.export import FORMATS, table_response
 from scenes.models import Observation
-from scenes.permissions import get_scene_for_user
+from scenes.permissions import can_share, get_scene_for_user
 
 from . import permissions, services
 from .filtersets import ActionFilterSet, MethodFilterSet
@@ -34,7 +35,17 @@ from .forms import (
     MethodForm,
     PhaseForm,
 )
-from .models import Action, ActionStatus, Method, Phase
+from .models import (
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Analysis,
+    Assessment,
+    Case,
+    Method,
+    Phase,
+    PhaseChange,
+)
 from .permissions import overdue_condition
 
 
@@ -71,12 +82,17 @@ def case_edit(request, pk):
 def case_detail(request, pk):
     case = permissions.get_case_for_user(request.user, pk)
     can_manage = permissions.can_manage_case(request.user, case)
+    user = request.user
     actions = list(
-        case.actions.select_related(
-            "responsible", "assignee", "method", "analysis__place"
-        ).order_by("status", "due_on", "pk")
+        Action.objects.visible_to(user)
+        .filter(case=case)
+        .select_related("responsible", "assignee", "method", "analysis__place")
+        .order_by("status", "due_on", "pk")
     )
     visible_observations = Observation.objects.visible_to(request.user)
+    analyses = list(
+        Analysis.objects.visible_to(user).filter(case=case).select_related("place", "organisation")
+    )
     labels = dict(Phase.choices)
     context = {
         "case": case,
@@ -86,16 +102,19 @@ def case_detail(request, pk):
         "next_phase": services.next_phase(case),
         "previous_phase": services.previous_phase(case),
         "blocked": services.blocked_reason(case),
-        "analyses": case.analyses.select_related("place"),
+        "analyses": analyses,
+        "shareable": {a.pk for a in analyses if can_share(user, a)},
         "actions": actions,
         "updatable": set(
             Action.objects.updatable_by(request.user).filter(case=case).values_list("pk", flat=True)
         ),
         "process": services.process_figures(case),
         "goal": services.goal_figures(case, visible_observations),
-        "assessments": case.assessments.all(),
-        "history": case.phase_changes.select_related("changed_by"),
-        "linked_observations": case.observations.count(),
+        "assessments": Assessment.objects.visible_to(user).filter(case=case),
+        "history": PhaseChange.objects.visible_to(user)
+        .filter(case=case)
+        .select_related("changed_by"),
+        "linked_observations": visible_observations.filter(cases=case).count(),
         "linked_indicators": case.indicators.all(),
         "phase_form": PhaseForm(),
         "analysis_form": AnalysisForm(case=case) if can_manage else None,
@@ -106,6 +125,9 @@ def case_detail(request, pk):
         "next_phase_label": labels.get(services.next_phase(case)),
         "previous_phase_label": labels.get(services.previous_phase(case)),
     }
+    record_read(request, "view", Case, [case.pk], scene_ids=[case.scene_id])
+    record_read(request, "list", Action, [a.pk for a in actions], scene_ids=[case.scene_id])
+    record_read(request, "list", Analysis, [a.pk for a in analyses], scene_ids=[case.scene_id])
     return render(request, "sara/case_detail.html", context)
 
 
@@ -236,12 +258,21 @@ def action_detail(request, pk):
             else:
                 messages.success(request, _("The update was saved."))
                 return redirect(_safe_next(request) or reverse("sara:action_detail", args=[pk]))
+    updates = list(
+        ActionUpdate.objects.visible_to(request.user)
+        .filter(action=action)
+        .select_related("written_by", "organisation")
+    )
+    scene_ids = [action.case.scene_id]
+    record_read(request, "view", Action, [action.pk], scene_ids=scene_ids)
+    record_read(request, "list", ActionUpdate, [u.pk for u in updates], scene_ids=scene_ids)
     return render(
         request,
         "sara/action_detail.html",
         {
             "action": action,
-            "updates": action.updates.select_related("written_by"),
+            "updates": updates,
+            "shareable": {u.pk for u in updates if can_share(request.user, u)},
             "form": form,
             "can_update": can_update,
             "can_manage": permissions.can_manage_case(request.user, action.case),
@@ -274,7 +305,11 @@ def my_actions(request):
     )
     # Open actions unless the page is asked for something else.
     filterset = ActionFilterSet(request.GET or {"open": "true"}, queryset=actions, request=request)
-    actions = filterset.qs
+    actions = list(filterset.qs)
+    record_read(
+        request, "list", Action, [a.pk for a in actions],
+        scene_ids=[a.case.scene_id for a in actions],
+    )  # fmt: skip
     return render(
         request,
         "sara/my_actions.html",
@@ -332,6 +367,11 @@ def method_detail(request, pk):
         .select_related("case", "case__scene", "responsible")
         .order_by("-updated_at")
     )
+    used_in = list(used_in)
+    record_read(
+        request, "list", Action, [a.pk for a in used_in],
+        scene_ids=[a.case.scene_id for a in used_in],
+    )  # fmt: skip
     return render(
         request,
         "sara/method_detail.html",

@@ -35,6 +35,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.settings import api_settings
 
 from actors.models import Organisation
+from audit.reads import record_read
 
 from . import services
 from .filtersets import ObservationFilterSet, SceneFilterSet
@@ -46,7 +47,34 @@ from .models import (
     SceneTeam,
     Status,
 )
-from .permissions import can_log_observation, get_scene_for_user, may_log_anywhere
+from .permissions import can_log_observation, get_scene_for_user, may_log_anywhere, scene_id_of
+
+
+class AuditedReads:
+    """For viewsets: every object answered (a list's page, a retrieved object) is recorded
+    as read in the audit trail, with the scenes its data belongs to."""
+
+    def _record_reads(self, objects):
+        objects = [o for o in objects if o is not None]
+        if not objects:
+            return
+        model = type(objects[0])
+        scene_ids = []
+        if hasattr(model._default_manager.get_queryset(), "scene_lookup") or model is Scene:
+            scene_ids = [o.pk if model is Scene else scene_id_of(o) for o in objects]
+        record_read(self.request, "api", model, [o.pk for o in objects], scene_ids=scene_ids)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._record_reads(page)
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method in SAFE_METHODS:
+            self._record_reads([obj])
+        return obj
 
 
 def model_validation_error(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -211,7 +239,7 @@ class PlaceSerializer(serializers.ModelSerializer):
     list=extend_schema(summary="The scenes you can see"),
     retrieve=extend_schema(summary="One scene"),
 )
-class SceneViewSet(viewsets.ReadOnlyModelViewSet):
+class SceneViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     serializer_class = SceneSerializer
     filterset_class = SceneFilterSet
 
@@ -234,7 +262,7 @@ class SceneViewSet(viewsets.ReadOnlyModelViewSet):
         ],
     )
 )
-class ScenePlaceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ScenePlaceViewSet(AuditedReads, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = PlaceSerializer
     filter_backends: list = []
 
@@ -320,11 +348,27 @@ class ObservationSerializer(serializers.ModelSerializer):
             "source",
             "insecurity",
             "description",
+            "restricted",
             "organisation",
             "reported_by",
             "created_at",
         ]
         read_only_fields = ["id", "reported_by", "created_at"]
+        extra_kwargs = {
+            "description": {
+                "allow_null": True,
+                "help_text": (
+                    "Free text. null when you may not read it: it is read only by the "
+                    "organisation that logged it and the organisations on the scene's team."
+                ),
+            },
+            "restricted": {
+                "help_text": (
+                    "Kept to the organisation it is logged for: others do not see the "
+                    "observation at all until it is shared with a recorded legal basis."
+                )
+            },
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -369,6 +413,7 @@ class MayLogObservations(BasePermission):
     create=extend_schema(summary="Log an observation"),
 )
 class ObservationViewSet(
+    AuditedReads,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

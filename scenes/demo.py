@@ -39,6 +39,7 @@ from .models import (
     Status,
     Symptom,
     SymptomAssessment,
+    TeamBasis,
 )
 
 STOCKHOLM_TZ = ZoneInfo("Europe/Stockholm")
@@ -248,7 +249,15 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
             closed_on=today if status == Status.AVVECKLAD else None,
         )
         for slug in team[1:]:
-            services.join_team(scene, orgs[slug])
+            services.join_team(
+                scene,
+                orgs[slug],
+                by=coordinator,
+                basis=TeamBasis.AGREEMENT,
+                basis_reference=f"SÖ-ODS-{scene.municipality.municipality_code}-2025",
+                basis_date=date(2025, 1, 15),
+                reads_from=None,  # on the team from the start
+            )
         if status != Status.KARTLAGD:
             services.update_scene(scene, by=coordinator, status=Status.AKTIV)
             if status != Status.AKTIV:

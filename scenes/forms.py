@@ -27,8 +27,10 @@ from .models import (
     Observation,
     Place,
     Scene,
+    Share,
     Symptom,
     SymptomAssessment,
+    TeamBasis,
 )
 
 
@@ -146,8 +148,47 @@ class SceneForm(forms.ModelForm):
 
 
 class TeamAddForm(forms.Form):
+    """An organisation joins the team on a recorded basis, reading from a chosen day."""
+
+    READS_FROM_TODAY, READS_FROM_DATE, READS_ALL = "today", "date", "all"
+
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    basis = forms.ChoiceField(
+        label=_("Basis of the cooperation"),
+        choices=[
+            (v, label) for v, label in TeamBasis.choices if v not in ("created", "unrecorded")
+        ],
+    )
+    basis_reference = forms.CharField(
+        label=_("Reference"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "The agreement's reference (diarienummer), or the provision written out when it is "
+            "another provision."
+        ),
+    )
+    basis_date = forms.DateField(
+        label=_("Agreement date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reads = forms.ChoiceField(
+        label=_("Free text the organisation may read"),
+        choices=[
+            (READS_FROM_TODAY, _("What is logged from today on")),
+            (READS_FROM_DATE, _("What is logged from a date I choose")),
+            (READS_ALL, _("Everything, from the scene's first row")),
+        ],
+        initial=READS_FROM_TODAY,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Earlier rows are shared only by an explicit choice, which is recorded in the "
+            "team's history."
+        ),
+    )
+    reads_from = forms.DateField(
+        label=_("Reads from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     is_lead = forms.BooleanField(label=_("Lead organisation"), required=False)
 
@@ -156,6 +197,54 @@ class TeamAddForm(forms.Form):
         self.fields["organisation"].queryset = Organisation.objects.visible_to(user).exclude(
             pk__in=scene.team.values("organisation_id")
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reads") == self.READS_FROM_DATE and not cleaned.get("reads_from"):
+            self.add_error("reads_from", _("Choose the day the organisation reads from."))
+        return cleaned
+
+    def join_arguments(self) -> dict:
+        """The form as the arguments of `services.join_team`."""
+        data = self.cleaned_data
+        reads = {
+            self.READS_FROM_TODAY: timezone.localdate(),
+            self.READS_FROM_DATE: data.get("reads_from"),
+            self.READS_ALL: None,
+        }[data["reads"]]
+        return {
+            "basis": data["basis"],
+            "basis_reference": data["basis_reference"],
+            "basis_date": data["basis_date"],
+            "reads_from": reads,
+            "lead": data["is_lead"],
+        }
+
+
+class ShareForm(forms.ModelForm):
+    """Share a kept row: with whom, on which legal basis, for what, decided by whom and when,
+    and until when."""
+
+    class Meta:
+        model = Share
+        fields = [
+            "organisations", "basis", "basis_other", "purpose", "decided_by", "decided_on",
+            "ends_on",
+        ]  # fmt: skip
+        widgets = {
+            "organisations": forms.CheckboxSelectMultiple,
+            "decided_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "purpose": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, row, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].queryset = permissions.share_recipient_choices(
+            permissions.scene_id_of(row), row.organisation_id
+        )
+        self.fields["decided_on"].initial = timezone.localdate()
+        self.instance.row = row
 
 
 class SymptomAssessmentForm(forms.ModelForm):
@@ -261,6 +350,7 @@ class ObservationForm(forms.ModelForm):
             "insecurity",
             "place",
             "description",
+            "restricted",
         ]
         field_classes = {"occurred_at": LocalDateTimeField}
         widgets = {

@@ -8,6 +8,8 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.db import models
 from django.contrib.gis.gdal import CoordTransform, SpatialReference
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
@@ -15,14 +17,24 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from actors.models import Organisation
+from audit.triggers import audited
 from ods_platform.lib.personnummer import contains_identity_number
 
-from .permissions import IndicatorValueQuerySet, SceneChildQuerySet, SceneQuerySet
+from .permissions import (
+    IndicatorValueQuerySet,
+    ObservationQuerySet,
+    SceneChildQuerySet,
+    SceneQuerySet,
+    ShareQuerySet,
+    StatusChangeQuerySet,
+    SymptomAssessmentQuerySet,
+)
 
 SWEREF99TM = 3006
 
@@ -41,6 +53,18 @@ def to_sweref99tm() -> CoordTransform:
 
 # Allowed future skew for an observation's time (clocks on phones drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class ShownTextGuard:
+    """For models with free text: an instance read through `visible_to` (its hidden text
+    removed) refuses to be saved, so that nothing hidden is ever overwritten."""
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_text_guarded", False):
+            raise RuntimeError(
+                f"{type(self).__name__} {self.pk} was read for display: fetch it again to change it"
+            )
+        return super().save(*args, **kwargs)
 
 
 class AreaType(models.TextChoices):
@@ -112,6 +136,7 @@ class Scene(models.Model):
     objects = SceneQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("scene")
         verbose_name_plural = _("scenes")
         ordering = ["name"]
@@ -152,9 +177,46 @@ class SceneGroupObjectPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Scene, on_delete=models.CASCADE)
 
+    class Meta(GroupObjectPermissionBase.Meta):
+        triggers = [audited()]
+
+
+class LegalBasis(models.TextChoices):
+    """The provisions of the Public Access to Information and Secrecy Act (OSL) that allow
+    information to be shared between authorities, as staff name them."""
+
+    CONSENT = "samtycke", _("Consent under OSL chapter 12 section 2")
+    NECESSARY = "osl_10_2", _("OSL chapter 10 section 2 (necessary disclosure)")
+    OSL_10_18A = "osl_10_18a", _("OSL chapter 10 section 18 a")
+    OSL_10_18C = "osl_10_18c", _("OSL chapter 10 section 18 c")
+    DUTY = "osl_10_28", _("OSL chapter 10 section 28 (duty to provide information)")
+    OSL_25_26 = "osl_25_12_26_9", _("OSL chapter 25 section 12 / chapter 26 section 9")
+    OTHER = "annan", _("Another provision (write it out)")
+
+
+class TeamBasis(models.TextChoices):
+    """What an organisation's place on a scene's team rests on."""
+
+    AGREEMENT = "agreement", _("Cooperation agreement (samverkansöverenskommelse)")
+    CONSENT = LegalBasis.CONSENT.value, LegalBasis.CONSENT.label
+    NECESSARY = LegalBasis.NECESSARY.value, LegalBasis.NECESSARY.label
+    OSL_10_18A = LegalBasis.OSL_10_18A.value, LegalBasis.OSL_10_18A.label
+    OSL_10_18C = LegalBasis.OSL_10_18C.value, LegalBasis.OSL_10_18C.label
+    DUTY = LegalBasis.DUTY.value, LegalBasis.DUTY.label
+    OSL_25_26 = LegalBasis.OSL_25_26.value, LegalBasis.OSL_25_26.label
+    OTHER = LegalBasis.OTHER.value, LegalBasis.OTHER.label
+    # The organisation that created the scene: the work and its data are its own.
+    CREATED = "created", _("Created the scene and leads the work")
+    # Teams formed before the platform asked for a basis.
+    UNRECORDED = "unrecorded", _("Not recorded (joined before a basis was required)")
+
 
 class SceneTeam(models.Model):
-    """An organisation working a scene. One team member is the lead."""
+    """An organisation working a scene, on a recorded basis. One team member is the lead.
+
+    The organisation reads the free text of what is logged at the scene from `reads_from`
+    on (by default the day it joined; NULL: the whole history, as the lead that created the
+    scene does)."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="team")
     organisation = models.ForeignKey(
@@ -165,10 +227,28 @@ class SceneTeam(models.Model):
     )
     is_lead = models.BooleanField(_("lead"), default=False)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    basis = models.CharField(
+        _("basis of the cooperation"), max_length=20, choices=TeamBasis.choices
+    )
+    basis_reference = models.CharField(
+        _("reference"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The agreement's reference (diarienummer), or the provision written out when it is "
+            "another provision."
+        ),
+    )
+    basis_date = models.DateField(_("agreement date"), null=True, blank=True)
+    reads_from = models.DateField(_("reads free text from"), null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = SceneChildQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("team member")
         verbose_name_plural = _("team")
         ordering = ["-is_lead", "organisation__name"]
@@ -182,8 +262,62 @@ class SceneTeam(models.Model):
     def __str__(self):
         return f"{self.organisation} @ {self.scene}"
 
+    def clean(self):
+        super().clean()
+        _check_basis(self.basis, self.basis_reference, self.basis_date, agreement="agreement")
 
-class StatusChange(models.Model):
+    def basis_text(self) -> str:
+        """The basis in words, as the team's history shows it."""
+        parts = [str(TeamBasis(self.basis).label)] if self.basis else []
+        parts += [p for p in (self.basis_reference, self.basis_date and str(self.basis_date)) if p]
+        return ", ".join(parts)
+
+
+def _check_basis(basis, reference, day=None, *, agreement=None):
+    """A basis is complete: an agreement has its reference and date; another provision is
+    written out."""
+    errors = {}
+    if basis == agreement:
+        if not reference.strip():
+            errors["basis_reference"] = _("Give the agreement's reference.")
+        if day is None:
+            errors["basis_date"] = _("Give the agreement's date.")
+    elif basis == LegalBasis.OTHER and not reference.strip():
+        errors["basis_reference"] = _("Write out the provision.")
+    if errors:
+        raise ValidationError(errors)
+
+
+class TeamChange(models.Model):
+    """The team's history: who joined (on what basis, reading from when), who left, who
+    became lead; by whom and when."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("joined the team")
+        LEFT = "left", _("left the team")
+        LEAD = "lead", _("became the lead organisation")
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="team_changes")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    basis = models.CharField(_("basis"), max_length=500, blank=True)
+    reads_from = models.DateField(_("reads free text from"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        triggers = [audited()]
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.organisation} {self.get_kind_display()}"
+
+
+class StatusChange(ShownTextGuard, models.Model):
     """One entry in a scene's status history: what it became, when, and who changed it."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="status_changes")
@@ -197,16 +331,20 @@ class StatusChange(models.Model):
         related_name="+",
     )
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
-    objects = SceneChildQuerySet.as_manager()
+    objects = StatusChangeQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
         ordering = ["-changed_at", "-pk"]
 
 
-class SymptomAssessment(models.Model):
+class SymptomAssessment(ShownTextGuard, models.Model):
     """A dated checklist of the seven symptoms and the location factors. History, not flags."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="assessments")
@@ -232,9 +370,10 @@ class SymptomAssessment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SceneChildQuerySet.as_manager()
+    objects = SymptomAssessmentQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("symptom assessment")
         verbose_name_plural = _("symptom assessments")
         ordering = ["-assessed_on", "-pk"]
@@ -262,6 +401,7 @@ class Place(models.Model):
     objects = SceneChildQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("sub-place")
         verbose_name_plural = _("sub-places")
         ordering = ["name"]
@@ -322,7 +462,7 @@ PERSONAL_DATA_MESSAGE = _(
 )
 
 
-class Observation(models.Model):
+class Observation(ShownTextGuard, models.Model):
     """Something seen or reported at a scene. About places and groups, never people."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="observations")
@@ -370,10 +510,20 @@ class Observation(models.Model):
         related_name="observations",
     )
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+    restricted = models.BooleanField(
+        _("only our own organisation"),
+        default=False,
+        help_text=_(
+            "Kept to the organisation it is logged for: no other organisation sees it, in no "
+            "list, count, map or report, until it is shared with a recorded legal basis."
+        ),
+    )
+    shares = GenericRelation("scenes.Share")
 
-    objects = SceneChildQuerySet.as_manager()
+    objects = ObservationQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
         ordering = ["-occurred_at", "-pk"]
@@ -384,6 +534,9 @@ class Observation(models.Model):
 
     def affected_group_labels(self) -> list[str]:
         return [str(AffectedGroup(g).label) for g in self.affected_groups]
+
+    def get_absolute_url(self):
+        return reverse("scenes:observation_detail", args=[self.pk])
 
     def clean(self):
         """The rules every way in shares: the form, the import and the API."""
@@ -421,6 +574,7 @@ class Indicator(models.Model):
     objects = SceneChildQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["name"]
@@ -432,7 +586,7 @@ class Indicator(models.Model):
         return f"{self.name} ({self.unit})" if self.unit else self.name
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(ShownTextGuard, models.Model):
     """An indicator's value for one period."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
@@ -440,10 +594,15 @@ class IndicatorValue(models.Model):
     period_end = models.DateField(_("period to"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("entered"), default=timezone.now)
 
     objects = IndicatorValueQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("indicator value")
         verbose_name_plural = _("indicator values")
         ordering = ["-period_start"]
@@ -467,3 +626,69 @@ class IndicatorValue(models.Model):
         super().clean()
         if self.note and contains_identity_number(self.note):
             raise ValidationError({"note": PERSONAL_DATA_MESSAGE})
+
+
+class Share(models.Model):
+    """A row kept to its organisation, shared with named organisations on a recorded legal
+    basis, for a purpose, until an optional end date. Ending it hides the row again at once.
+
+    The row is an observation, an analysis entry or an action update (a generic relation, so
+    that each app's rows can be shared the same way)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    row = GenericForeignKey("content_type", "object_id")
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("shared with"), related_name="shares_received"
+    )
+    basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    basis_other = models.CharField(
+        _("provision"),
+        max_length=300,
+        blank=True,
+        help_text=_("Write out the provision when it is another provision."),
+    )
+    purpose = models.CharField(_("purpose"), max_length=500)
+    decided_by = models.CharField(
+        _("decided by"), max_length=200, help_text=_("Who took the decision, and their title.")
+    )
+    decided_on = models.DateField(_("decided on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        triggers = [audited()]
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="share_row")]
+
+    def __str__(self):
+        return f"{self.get_basis_display()}: {self.purpose[:60]}"
+
+    def clean(self):
+        super().clean()
+        if self.basis == LegalBasis.OTHER and not self.basis_other.strip():
+            raise ValidationError({"basis_other": _("Write out the provision.")})
+        if self.ends_on and self.decided_on and self.ends_on < self.decided_on:
+            raise ValidationError({"ends_on": _("The share cannot end before it was decided.")})
+        for name in ("purpose", "decided_by", "basis_other"):
+            if contains_identity_number(getattr(self, name)):
+                raise ValidationError({name: PERSONAL_DATA_MESSAGE})
+
+    def basis_text(self) -> str:
+        label = str(self.get_basis_display())
+        return f"{label}: {self.basis_other}" if self.basis_other else label
+
+    def is_active(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.ended_at is None and (self.ends_on is None or self.ends_on >= today)

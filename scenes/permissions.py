@@ -8,8 +8,21 @@ scene ids, never a scan of the observation table. Everything hanging on a scene 
 observations, team, status history, symptom assessments) is visible exactly when the scene is.
 
 What a user may change on a visible scene depends on their role in a team organisation:
-coordinators edit the scene and its team; case officers and analysts log observations;
-viewers and evaluators only read. Regional coordinators may do all of it on every scene.
+coordinators edit the scene; the lead organisation's coordinators (and regional
+coordinators) change its team; case officers and analysts log observations; viewers and
+evaluators only read. Regional coordinators may do all of it on every scene.
+
+Within a visible scene two more rules hold, each decided here once and used by every page,
+export, API answer and report through the models' querysets:
+
+- Free text (an observation's description, an analysis finding, an action update's text and
+  every other note) is read only by the organisation that wrote it and the organisations on
+  the scene's team (those that joined later from the day their reading starts), never by
+  STAD's evaluators, and by county-wide roles only where their organisation is on the team.
+  A queryset's hidden text never leaves the database: it comes back as None (`text_hidden`).
+- A row kept to its organisation ("endast den egna organisationen") is seen only by that
+  organisation and those it is shared with, on a recorded legal basis, until the share ends:
+  for everyone else it does not exist (404, and absent from every list, count and map).
 """
 
 from __future__ import annotations
@@ -18,12 +31,18 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
+from django.db.models.functions import TruncDate
+from django.db.models.query import ModelIterable
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from actors.permissions import (
     COORDINATOR_ROLES,
     is_county_wide,
     is_regional_coordinator,
     memberships_of,
+    reader_organisation_ids,
 )
 from ods_platform.lib.access import get_visible_or_404
 
@@ -96,8 +115,157 @@ class SceneChildQuerySet(models.QuerySet):
         return self if ids is None else self.filter(**{f"{self.scene_lookup}__in": ids})
 
 
-class IndicatorValueQuerySet(SceneChildQuerySet):
+# --- Free text and rows kept to an organisation ------------------------------------------
+
+
+class GuardedTextIterable(ModelIterable):
+    """Model instances whose hidden free text is None (it was never read from the database)
+    and that refuse to be saved (they are for showing; fetch the row again to change it)."""
+
+    def __iter__(self):
+        fields = self.queryset.text_fields
+        for obj in super().__iter__():
+            for name in fields:
+                obj.__dict__[name] = getattr(obj, f"_shown_{name}")
+            obj.text_hidden = not obj._text_readable
+            obj._text_guarded = True
+            yield obj
+
+
+def active_shares(model, readers, today=None):
+    """Ids of the rows of `model` shared with one of `readers` now, as a subquery."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import Share
+
+    today = today or timezone.localdate()
+    return (
+        Share.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            organisations__in=readers,
+            ended_at__isnull=True,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .values("object_id")
+    )
+
+
+class PrivateSceneChildQuerySet(SceneChildQuerySet):
+    """Rows on a scene that carry free text (`text_fields`), written by an organisation
+    (`writer_lookup`) at a time (`logged_lookup`), and that may be kept to that organisation
+    (`keepable`, with a `restricted` flag). `visible_to(user)` applies both rules (see the
+    module): the kept rows others may not see are left out, and hidden text comes back None.
+    """
+
+    text_fields: tuple[str, ...] = ()
+    writer_lookup = "organisation_id"
+    logged_lookup = "created_at"
+    keepable = False
+
+    def visible_to(self, user):
+        rows = super().visible_to(user)
+        readers = sorted(reader_organisation_ids(user))
+        if self.keepable:
+            rows = rows.filter(self.kept_rows_visible_q(readers))
+        return rows._guard_text(readers) if self.text_fields else rows
+
+    def kept_rows_visible_q(self, readers) -> Q:
+        """The rows a reader of `readers` may see: not kept, kept by theirs, or shared with
+        theirs now."""
+        return (
+            Q(restricted=False)
+            | Q(**{f"{self.writer_lookup}__in": readers})
+            | Q(pk__in=active_shares(self.model, readers))
+        )
+
+    def text_readable_q(self, readers) -> Q:
+        from .models import SceneTeam
+
+        if not readers:
+            return Q(pk__in=[])
+        logged = ExpressionWrapper(
+            OuterRef(self.logged_lookup), output_field=models.DateTimeField()
+        )
+        logged_day = TruncDate(logged, tzinfo=timezone.get_default_timezone())
+        on_team = SceneTeam.objects.filter(
+            scene_id=OuterRef(self.scene_lookup), organisation_id__in=readers
+        ).filter(Q(reads_from__isnull=True) | Q(reads_from__lte=logged_day))
+        readable = Q(**{f"{self.writer_lookup}__in": readers}) | Q(Exists(on_team))
+        if self.keepable:
+            readable |= Q(pk__in=active_shares(self.model, readers))
+        return readable
+
+    def _guard_text(self, readers):
+        readable = self.text_readable_q(readers)
+        rows = self.defer(*self.text_fields).annotate(
+            _text_readable=Case(When(readable, then=Value(True)), default=Value(False)),
+            **{
+                f"_shown_{name}": Case(When(readable, then=name), default=Value(None))
+                for name in self.text_fields
+            },
+        )
+        rows._iterable_class = GuardedTextIterable
+        return rows
+
+    def shared(self):
+        """The rows that are not kept to an organisation: what a document shown to everyone
+        who sees the scene (a lägesbild) may count."""
+        return self.filter(restricted=False) if self.keepable else self
+
+
+class ObservationQuerySet(PrivateSceneChildQuerySet):
+    text_fields = ("description",)
+    keepable = True
+
+
+def countable_observations_q(user, via: str = "observations__") -> Q:
+    """For counting a scene's observations through the relation (`via`): those the user may
+    count, leaving out rows kept by other organisations (rows shared with the user's are
+    left out of such counts too; their pages show them)."""
+    readers = sorted(reader_organisation_ids(user))
+    return Q(**{f"{via}restricted": False}) | Q(**{f"{via}organisation_id__in": readers})
+
+
+class StatusChangeQuerySet(PrivateSceneChildQuerySet):
+    text_fields = ("comment",)
+    logged_lookup = "changed_at"
+
+
+class SymptomAssessmentQuerySet(PrivateSceneChildQuerySet):
+    text_fields = ("comment",)
+
+
+class IndicatorValueQuerySet(PrivateSceneChildQuerySet):
     scene_lookup = "indicator__scene_id"
+    text_fields = ("note",)
+
+
+def text_readable(user, obj) -> bool:
+    """The single-object form of the free-text rule, for an object fetched without the guard
+    (prefer querysets from `visible_to`, which carry `text_hidden`)."""
+    hidden = getattr(obj, "text_hidden", None)
+    if hidden is not None:
+        return not hidden
+    queryset = type(obj)._default_manager.filter(pk=obj.pk)
+    return queryset.filter(queryset.text_readable_q(sorted(reader_organisation_ids(user)))).exists()
+
+
+def can_manage_team(user, scene: Scene) -> bool:
+    """Who adds and removes team organisations and changes the lead: the lead
+    organisation's coordinators and regional coordinators. An invited organisation cannot
+    remove the organisation that invited it, nor make itself lead."""
+    if is_regional_coordinator(user):
+        return True
+    lead = next((t.organisation_id for t in scene.team.all() if t.is_lead), None)
+    return any(
+        m.organisation_id == lead and m.role in COORDINATOR_ROLES for m in memberships_of(user)
+    )
+
+
+TEAM_REFUSED = _(
+    "Only the lead organisation's coordinators and regional coordinators change the team: "
+    "add or remove organisations, or choose the lead."
+)
 
 
 def team_memberships(user, scene: Scene) -> list[Membership]:
@@ -127,6 +295,19 @@ def logging_organisation(user, scene: Scene, chosen_id: int | None = None):
         if chosen_id is None or m.organisation_id == chosen_id:
             return m.organisation
     return None
+
+
+def writing_organisation(user, scene: Scene, prefer=()):
+    """The organisation a note the user writes at the scene is written for (whose staff may
+    read it, whatever the team): the first of `prefer` they belong to, else one of theirs on
+    the team, else their first."""
+    memberships = memberships_of(user)
+    team = {t.organisation_id for t in scene.team.all()}
+    for wanted in (lambda m: m.organisation_id in prefer, lambda m: m.organisation_id in team):
+        for m in memberships:
+            if wanted(m):
+                return m.organisation
+    return memberships[0].organisation if memberships else None
 
 
 def can_log_observation(user, scene: Scene) -> bool:
@@ -163,13 +344,15 @@ def can_create_scene(user) -> bool:
     return ids is None or bool(ids)
 
 
-def get_scene_for_user(user, pk, *, edit=False, log=False) -> Scene:
+def get_scene_for_user(user, pk, *, edit=False, log=False, team=False) -> Scene:
     """The scene if the user may see it (else 404) and do what is asked (else 403)."""
     from .models import Scene
 
     scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied
+    if team and not can_manage_team(user, scene):
+        raise PermissionDenied(TEAM_REFUSED)
     if log and not can_log_observation(user, scene):
         raise PermissionDenied
     return scene
@@ -200,3 +383,101 @@ def get_indicator_for_user(user, pk):
     return get_visible_or_404(
         Indicator.objects.select_related("scene").prefetch_related("scene__team"), user, pk
     )
+
+
+# --- Sharing kept rows ----------------------------------------------------------------------
+
+# The rows that may be kept to their organisation and shared, by the name used in URLs.
+SHAREABLE = {
+    "observation": "scenes.Observation",
+    "analysis": "sara.Analysis",
+    "actionupdate": "sara.ActionUpdate",
+}
+
+
+def owns_row(user, row) -> bool:
+    """Whether the user works for the organisation that wrote the row (and so sees its
+    sharing history)."""
+    return row.organisation_id in reader_organisation_ids(user)
+
+
+def can_share(user, row) -> bool:
+    """A kept row is shared by a coordinator of the organisation that keeps it."""
+    return row.restricted and any(
+        m.organisation_id == row.organisation_id and m.role in COORDINATOR_ROLES
+        for m in memberships_of(user)
+    )
+
+
+def scene_id_of(row) -> int:
+    """The id of the scene a row hangs on, along its queryset's path to the scene."""
+    value = row
+    for part in type(row)._default_manager.get_queryset().scene_lookup.split("__"):
+        value = getattr(value, part)
+    return value
+
+
+def share_recipient_choices(scene_id, owner_id):
+    """Who a row may be shared with: the scene's other team organisations and the regional
+    coordination (Länsstyrelsen, the SSR office); never STAD, whose evaluators read no
+    single rows."""
+    from actors.models import Organisation
+
+    return (
+        Organisation.objects.filter(is_active=True)
+        .filter(Q(scene_teams__scene_id=scene_id) | Q(kind__in=["lansstyrelsen", "ssr"]))
+        .exclude(pk=owner_id)
+        .exclude(kind="stad")
+        .distinct()
+        .order_by("name")
+    )
+
+
+def get_shareable_row_for_user(user, kind: str, pk):
+    """The kept row if the user sees it (else 404) and may share it (else 403)."""
+    from django.apps import apps
+    from django.http import Http404
+
+    label = SHAREABLE.get(kind)
+    if label is None:
+        raise Http404
+    model = apps.get_model(label)
+    row = get_visible_or_404(model.objects, user, pk)
+    if not can_share(user, row):
+        raise PermissionDenied(
+            _("Only a coordinator of the organisation that keeps the row may share it.")
+        )
+    return row
+
+
+def get_share_for_user(user, pk):
+    """A share the user may end: one of a row their organisation keeps, as its coordinator."""
+    from .models import Share
+
+    share = get_visible_or_404(Share.objects.select_related("content_type"), user, pk)
+    if not can_share(user, share.row):
+        raise PermissionDenied(
+            _("Only a coordinator of the organisation that keeps the row may end its share.")
+        )
+    return share
+
+
+class ShareQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A share is seen by the organisation whose row it shares."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        readers = sorted(reader_organisation_ids(user))
+        from django.apps import apps
+        from django.contrib.contenttypes.models import ContentType
+
+        owned = Q(pk__in=[])
+        for label in SHAREABLE.values():
+            model = apps.get_model(label)
+            owned |= Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=model._default_manager.filter(organisation_id__in=readers).values(
+                    "pk"
+                ),
+            )
+        return self.filter(owned)

@@ -7,24 +7,52 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from actors.models import Organisation
+from audit.events import record_event
 
-from .models import Observation, Scene, SceneTeam, StatusChange
-from .permissions import TEAM_PERMISSIONS, can_log_observation, logging_organisation
+from .models import (
+    Observation,
+    Scene,
+    SceneTeam,
+    Share,
+    StatusChange,
+    TeamBasis,
+    TeamChange,
+)
+from .permissions import (
+    TEAM_PERMISSIONS,
+    can_log_observation,
+    logging_organisation,
+    writing_organisation,
+)
 
 
 @transaction.atomic
 def create_scene(*, by, lead: Organisation | None = None, **fields) -> Scene:
     """Create a scene with its first status entry; the lead organisation (by default the
-    municipality) joins the team, so its staff see the scene at once."""
+    municipality) joins the team, reading the scene's whole history, so its staff see the
+    scene at once."""
     scene = Scene(**fields)
     scene.full_clean()
     scene.save()
-    StatusChange.objects.create(scene=scene, status=scene.status, changed_by=by)
-    join_team(scene, lead or scene.municipality, lead=True)
+    StatusChange.objects.create(
+        scene=scene,
+        status=scene.status,
+        changed_by=by,
+        organisation=lead or scene.municipality,
+    )
+    join_team(
+        scene,
+        lead or scene.municipality,
+        by=by,
+        basis=TeamBasis.CREATED,
+        reads_from=None,
+        lead=True,
+    )
     return scene
 
 
@@ -38,37 +66,114 @@ def update_scene(scene: Scene, *, by, status_comment: str = "", **fields) -> Sce
     scene.save()
     if scene.status != previous:
         StatusChange.objects.create(
-            scene=scene, status=scene.status, changed_by=by, comment=status_comment
+            scene=scene,
+            status=scene.status,
+            changed_by=by,
+            comment=status_comment,
+            organisation=writing_organisation(by, scene) if by else None,
         )
     return scene
 
 
+# The day an organisation joins: by default it reads free text logged from then on.
+JOIN_DAY = object()
+
+
 @transaction.atomic
-def join_team(scene: Scene, organisation: Organisation, *, lead: bool = False) -> SceneTeam:
-    """Put an organisation on the team and grant its group the scene's permissions."""
-    member, _created = SceneTeam.objects.get_or_create(scene=scene, organisation=organisation)
-    if lead and not member.is_lead:
-        set_lead(scene, organisation)
-        member.refresh_from_db()
+def join_team(
+    scene: Scene,
+    organisation: Organisation,
+    *,
+    by,
+    basis: str,
+    basis_reference: str = "",
+    basis_date=None,
+    reads_from=JOIN_DAY,
+    lead: bool = False,
+) -> SceneTeam:
+    """Put an organisation on the team on a recorded basis and grant its group the scene.
+
+    It reads the free text of what is logged from `reads_from` on: by default the day it
+    joins; an earlier date (or None, the whole history) is a choice that is recorded in the
+    team's history. Who may do this is the caller's check (`can_manage_team`)."""
+    if SceneTeam.objects.filter(scene=scene, organisation=organisation).exists():
+        raise ValidationError({"organisation": _("The organisation is already on the team.")})
+    if reads_from is JOIN_DAY:
+        reads_from = timezone.localdate()
+    member = SceneTeam(
+        scene=scene,
+        organisation=organisation,
+        basis=basis,
+        basis_reference=basis_reference,
+        basis_date=basis_date,
+        reads_from=reads_from,
+        added_by=by,
+    )
+    member.full_clean(exclude={"scene", "organisation", "added_by"})
+    member.save()
+    TeamChange.objects.create(
+        scene=scene,
+        organisation=organisation,
+        kind=TeamChange.Kind.JOINED,
+        basis=member.basis_text(),
+        reads_from=reads_from,
+        changed_by=by,
+    )
     for perm in TEAM_PERMISSIONS:
         assign_perm(perm, organisation.group, scene)
+    record_event(
+        "team_joined",
+        user=by,
+        object_type="scenes.scene",
+        object_id=scene.pk,
+        organisation=organisation.pk,
+        basis=member.basis_text(),
+        reads_from=reads_from.isoformat() if reads_from else None,
+    )
+    if lead:
+        set_lead(scene, organisation, by=by)
+        member.refresh_from_db()
     return member
 
 
 @transaction.atomic
-def leave_team(scene: Scene, organisation: Organisation) -> None:
-    """Take an organisation off the team; its group loses the scene's permissions at once."""
-    SceneTeam.objects.filter(scene=scene, organisation=organisation).delete()
+def leave_team(scene: Scene, organisation: Organisation, *, by=None) -> None:
+    """Take an organisation off the team; its group loses the scene's permissions at once.
+    The lead cannot leave: another organisation takes the lead first."""
+    member = SceneTeam.objects.select_for_update().filter(scene=scene, organisation=organisation)
+    member = member.first()
+    if member is None:
+        return
+    if member.is_lead:
+        raise ValidationError(_("Choose another lead organisation before removing the lead."))
+    member.delete()
+    TeamChange.objects.create(
+        scene=scene, organisation=organisation, kind=TeamChange.Kind.LEFT, changed_by=by
+    )
     for perm in TEAM_PERMISSIONS:
         remove_perm(perm, organisation.group, scene)
+    record_event(
+        "team_left", user=by, object_type="scenes.scene", object_id=scene.pk,
+        organisation=organisation.pk,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def set_lead(scene: Scene, organisation: Organisation) -> None:
+def set_lead(scene: Scene, organisation: Organisation, *, by=None) -> None:
+    if not SceneTeam.objects.filter(scene=scene, organisation=organisation).exists():
+        raise ValidationError(_("Only an organisation on the team can lead it."))
     SceneTeam.objects.filter(scene=scene, is_lead=True).exclude(organisation=organisation).update(
         is_lead=False
     )
-    SceneTeam.objects.filter(scene=scene, organisation=organisation).update(is_lead=True)
+    changed = SceneTeam.objects.filter(scene=scene, organisation=organisation, is_lead=False)
+    if changed.update(is_lead=True):
+        TeamChange.objects.create(
+            scene=scene, organisation=organisation, kind=TeamChange.Kind.LEAD, changed_by=by
+        )
+        record_event(
+            "team_lead", user=by, object_type="scenes.scene", object_id=scene.pk,
+            organisation=organisation.pk,
+        )  # fmt: skip
 
 
 # --- Logging observations -------------------------------------------------------------------
@@ -147,3 +252,50 @@ def log_observation(*, by, scene: Scene, organisation: Organisation | None = Non
     if checked.errors:
         raise ValidationError(checked.errors)
     return checked.observation
+
+
+# --- Sharing rows kept to an organisation ---------------------------------------------------
+
+
+@transaction.atomic
+def share_row(row, *, by, organisations, **fields) -> Share:
+    """Share a kept row with named organisations on a recorded legal basis (`fields`: basis,
+    basis_other, purpose, decided_by, decided_on, ends_on). Recorded in the audit trail."""
+    if not row.restricted:
+        raise ValidationError(_("Only a row kept to its organisation is shared this way."))
+    if not organisations:
+        raise ValidationError({"organisations": _("Choose at least one organisation.")})
+    share = Share(row=row, recorded_by=by, **fields)
+    share.full_clean(exclude={"content_type", "object_id", "recorded_by"})
+    share.save()
+    share.organisations.set(organisations)
+    record_event(
+        "share_created",
+        user=by,
+        object_type=row._meta.label_lower,
+        object_id=row.pk,
+        share=share.pk,
+        organisations=sorted(o.pk for o in organisations),
+        basis=share.basis_text(),
+        purpose=share.purpose,
+        ends_on=share.ends_on.isoformat() if share.ends_on else None,
+    )
+    return share
+
+
+@transaction.atomic
+def end_share(share: Share, *, by) -> Share:
+    """End a share now: the row is hidden again from the organisations it was shared with."""
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    if share.ended_at is None:
+        share.ended_at = timezone.now()
+        share.ended_by = by
+        share.save(update_fields=["ended_at", "ended_by"])
+        record_event(
+            "share_ended",
+            user=by,
+            object_type=share.content_type.model_class()._meta.label_lower,
+            object_id=share.object_id,
+            share=share.pk,
+        )
+    return share

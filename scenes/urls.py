@@ -27,4 +27,6 @@ urlpatterns = [
     path("indicators/<int:pk>/", views.indicator_detail, name="indicator_detail"),
     path("observations/new/", views.observation_create, name="observation_create"),
     path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
+    path("shares/new/<str:kind>/<int:pk>/", views.share_create, name="share_create"),
+    path("shares/<int:pk>/end/", views.share_end, name="share_end"),
 ]

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.reads import noting, record_read
 from ods_platform.lib.export import FORMATS, table_response
 
 from . import analysis, permissions, services, tables
@@ -31,10 +32,19 @@ from .forms import (
     ObservationForm,
     PlaceForm,
     SceneForm,
+    ShareForm,
     SymptomAssessmentForm,
     TeamAddForm,
 )
-from .models import Observation, Scene, Status
+from .models import (
+    IndicatorValue,
+    Observation,
+    Scene,
+    Share,
+    Status,
+    StatusChange,
+    SymptomAssessment,
+)
 
 STATUS_COLOURS = {
     Status.KARTLAGD: "#5f6b7a",
@@ -58,7 +68,13 @@ def _filtered_scenes(request):
         Scene.objects.visible_to(request.user)
         .select_related("municipality")
         .annotate(
-            observation_count=Count("observations"), last_seen=Max("observations__occurred_at")
+            observation_count=Count(
+                "observations", filter=permissions.countable_observations_q(request.user)
+            ),
+            last_seen=Max(
+                "observations__occurred_at",
+                filter=permissions.countable_observations_q(request.user),
+            ),
         )
         .order_by("municipality__name", "name")
     )
@@ -69,7 +85,10 @@ def _filtered_scenes(request):
 @login_required
 def scene_list(request):
     form, scenes = _filtered_scenes(request)
+    scenes = list(scenes)
+    ids = [s.pk for s in scenes]
     fmt = request.GET.get("format")
+    record_read(request, "export" if fmt in FORMATS else "list", Scene, ids, scene_ids=ids)
     if fmt in FORMATS:
         return table_response(
             "scener",
@@ -115,6 +134,8 @@ def scene_map_data(request):
         }
         for s in scenes
     ]
+    ids = [f["properties"]["id"] for f in features]
+    record_read(request, "map", Scene, ids, scene_ids=ids)
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
@@ -185,7 +206,11 @@ def scene_detail(request, pk):
     )
     matrix = analysis.time_matrix(observations)
     hotspots = analysis.hotspot_cells(observations)
-    assessments = list(scene.assessments.select_related("organisation")[:10])
+    assessments = list(
+        SymptomAssessment.objects.visible_to(request.user)
+        .filter(scene=scene)
+        .select_related("organisation")[:10]
+    )
     places = list(scene.places.all())
     recent = list(
         Observation.objects.visible_to(request.user)
@@ -211,13 +236,16 @@ def scene_detail(request, pk):
         "latest_assessment": assessments[0] if assessments else None,
         "assessments": assessments,
         "team": scene.team.select_related("organisation"),
-        "status_history": scene.status_changes.select_related("changed_by")[:10],
+        "status_history": StatusChange.objects.visible_to(request.user)
+        .filter(scene=scene)
+        .select_related("changed_by")[:10],
         "places": places,
         "indicators": scene.indicators.all(),
         "recent": recent,
         "can_edit": permissions.can_edit_scene(request.user, scene),
         "can_log": permissions.can_log_observation(request.user, scene),
-        "team_form": TeamAddForm(user=request.user, scene=scene),
+        "can_manage_team": permissions.can_manage_team(request.user, scene),
+        "team_history": scene.team_changes.select_related("organisation", "changed_by")[:20],
         "map_data": {
             "boundary": _geojson(scene.boundary),
             "places": [{"name": p.name, "geometry": _geojson(p.geometry)} for p in places],
@@ -231,6 +259,8 @@ def scene_detail(request, pk):
         "matrix_rows": list(zip(WEEKDAYS(), matrix, strict=True)),
         "hotspot_cell_m": settings.ODS_HOTSPOT_CELL_M,
     }
+    record_read(request, "view", Scene, [scene.pk], scene_ids=[scene.pk])
+    record_read(request, "list", Observation, [o.pk for o in recent], scene_ids=[scene.pk])
     return render(request, "scenes/scene_detail.html", context)
 
 
@@ -251,6 +281,7 @@ def scene_observation_map(request, pk):
     if len(points) > limit:
         cells = analysis.grid_aggregates(observations, bbox, settings.ODS_HOTSPOT_CELL_M)
         return JsonResponse({"mode": "grid", "cells": cells})
+    record_read(request, "map", Observation, [pk for pk, _p, _c in points], scene_ids=[scene.pk])
     return JsonResponse(
         {
             "mode": "points",
@@ -273,28 +304,31 @@ def _bbox(text: str):
 
 
 @login_required
-@require_POST
 def team_add(request, pk):
-    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
-    form = TeamAddForm(request.POST, user=request.user, scene=scene)
-    if form.is_valid():
+    scene = permissions.get_scene_for_user(request.user, pk, team=True)
+    form = TeamAddForm(request.POST or None, user=request.user, scene=scene)
+    if request.method == "POST" and form.is_valid():
         org = form.cleaned_data["organisation"]
-        services.join_team(scene, org, lead=form.cleaned_data["is_lead"])
-        messages.success(request, _("%(org)s joined the team.") % {"org": org.name})
-    else:
-        messages.error(request, _("Choose an organisation that is not on the team."))
-    return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
+        try:
+            services.join_team(scene, org, by=request.user, **form.join_arguments())
+        except ValidationError as errors:
+            form.add_error(None, errors)
+        else:
+            messages.success(request, _("%(org)s joined the team.") % {"org": org.name})
+            return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
+    return render(request, "scenes/team_form.html", {"form": form, "scene": scene})
 
 
 @login_required
 @require_POST
 def team_remove(request, pk, org_pk):
-    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    scene = permissions.get_scene_for_user(request.user, pk, team=True)
     member = get_object_or_404(scene.team, organisation_id=org_pk)
-    if member.is_lead:
-        messages.error(request, _("Choose another lead organisation before removing the lead."))
+    try:
+        services.leave_team(scene, member.organisation, by=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
     else:
-        services.leave_team(scene, member.organisation)
         messages.success(request, _("%(org)s left the team.") % {"org": member.organisation.name})
     return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
 
@@ -302,9 +336,9 @@ def team_remove(request, pk, org_pk):
 @login_required
 @require_POST
 def team_lead(request, pk, org_pk):
-    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    scene = permissions.get_scene_for_user(request.user, pk, team=True)
     member = get_object_or_404(scene.team, organisation_id=org_pk)
-    services.set_lead(scene, member.organisation)
+    services.set_lead(scene, member.organisation, by=request.user)
     messages.success(request, _("%(org)s now leads the team.") % {"org": member.organisation.name})
     return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#team")
 
@@ -324,8 +358,7 @@ def assessment_create(request, pk):
     if request.method == "POST" and form.is_valid():
         assessment = form.save(commit=False)
         assessment.assessed_by = request.user
-        team = permissions.team_memberships(request.user, scene)
-        assessment.organisation = team[0].organisation if team else None
+        assessment.organisation = permissions.writing_organisation(request.user, scene)
         assessment.save()
         messages.success(request, _("The symptom assessment was saved."))
         return redirect(reverse("scenes:scene_detail", args=[scene.pk]) + "#symptoms")
@@ -419,13 +452,17 @@ def observation_list(request, pk):
     form, observations = filterset.form, filterset.qs
     fmt = request.GET.get("format")
     if fmt in FORMATS:
-        return table_response(
+        seen: list[int] = []
+        response = table_response(
             f"observationer-{scene.pk}",
             tables.export_headings(),
-            tables.export_rows(observations.iterator(chunk_size=2000)),
+            tables.export_rows(noting(observations.iterator(chunk_size=2000), seen)),
             fmt,
         )
-    page = observations[:200]
+        record_read(request, "export", Observation, seen, scene_ids=[scene.pk])
+        return response
+    page = list(observations[:200])
+    record_read(request, "list", Observation, [o.pk for o in page], scene_ids=[scene.pk])
     return render(
         request,
         "scenes/observation_list.html",
@@ -444,7 +481,63 @@ def observation_list(request, pk):
 @login_required
 def observation_detail(request, pk):
     observation = permissions.get_observation_for_user(request.user, pk)
-    return render(request, "scenes/observation_detail.html", {"observation": observation})
+    record_read(request, "view", Observation, [observation.pk], scene_ids=[observation.scene_id])
+    return render(
+        request,
+        "scenes/observation_detail.html",
+        {"observation": observation, **_sharing(request.user, observation)},
+    )
+
+
+# --- Sharing rows kept to an organisation ---------------------------------------------------
+
+
+def _sharing(user, row) -> dict:
+    """What a row's page shows of its sharing: to its own organisation, the history."""
+    owns = getattr(row, "restricted", False) and permissions.owns_row(user, row)
+    return {
+        "owns_row": owns,
+        "can_share": permissions.can_share(user, row),
+        "shares": list(
+            Share.objects.filter(content_type__model=row._meta.model_name, object_id=row.pk)
+            .filter(content_type__app_label=row._meta.app_label)
+            .prefetch_related("organisations")
+            .select_related("recorded_by", "ended_by")
+        )
+        if owns
+        else [],
+    }
+
+
+@login_required
+def share_create(request, kind, pk):
+    row = permissions.get_shareable_row_for_user(request.user, kind, pk)
+    form = ShareForm(request.POST or None, row=row)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "organisations"}
+        try:
+            services.share_row(
+                row, by=request.user, organisations=form.cleaned_data["organisations"], **fields
+            )
+        except ValidationError as errors:
+            form.add_error(None, errors)
+        else:
+            messages.success(request, _("The row is shared. The share is recorded in the log."))
+            return redirect(row.get_absolute_url())
+    return render(
+        request,
+        "scenes/share_form.html",
+        {"form": form, "row": row, **_sharing(request.user, row)},
+    )
+
+
+@login_required
+@require_POST
+def share_end(request, pk):
+    share = permissions.get_share_for_user(request.user, pk)
+    services.end_share(share, by=request.user)
+    messages.success(request, _("The share has ended: the row is hidden from them again."))
+    return redirect(share.row.get_absolute_url())
 
 
 # --- Indicators -----------------------------------------------------------------------------
@@ -470,11 +563,17 @@ def indicator_detail(request, pk):
         if not can_edit:
             raise PermissionDenied
         if form.is_valid():
-            form.save()
+            value = form.save(commit=False)
+            value.organisation = permissions.writing_organisation(request.user, indicator.scene)
+            value.save()
             messages.success(request, _("The value was saved."))
             return redirect("scenes:indicator_detail", indicator.pk)
-    values = indicator.values.all()
+    values = list(IndicatorValue.objects.visible_to(request.user).filter(indicator=indicator))
     fmt = request.GET.get("format")
+    record_read(
+        request, "export" if fmt in FORMATS else "view", IndicatorValue, [v.pk for v in values],
+        scene_ids=[indicator.scene_id],
+    )  # fmt: skip
     if fmt in FORMATS:
         return table_response(
             f"indikator-{indicator.pk}",

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.status import HTTP_202_ACCEPTED
 
 from actors.models import Organisation
-from scenes.api import model_validation_error
+from scenes.api import AuditedReads, model_validation_error
 from scenes.models import Scene
 
 from . import services
@@ -117,6 +117,7 @@ class ReportRequestSerializer(serializers.Serializer):
     ),
 )
 class ReportViewSet(
+    AuditedReads,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip

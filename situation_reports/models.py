@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation
+from audit.triggers import audited
 from scenes.models import Scene
 
 from .permissions import ReportQuerySet, SubscriptionQuerySet
@@ -67,6 +68,7 @@ class ReportSubscription(models.Model):
     objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited()]
         verbose_name = _("report subscription")
         verbose_name_plural = _("report subscriptions")
         ordering = ["scene__name", "frequency"]
@@ -159,6 +161,7 @@ class Report(models.Model):
     objects = ReportQuerySet.as_manager()
 
     class Meta:
+        triggers = [audited(exclude=("snapshot", "progress", "stage"))]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-pk"]

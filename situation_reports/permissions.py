@@ -3,8 +3,10 @@
 One rule for seeing a report: the user may see every scene it covers (`Report.scenes`), and
 its scope: a municipality's report is for county-wide roles and that municipality's own
 staff, the county's report for county-wide roles only. A report is built from aggregates
-and never holds rows kept to one organisation, so everyone who may see all of its scenes
-may read it; someone who has lost sight of one of its scenes no longer sees the report.
+and the texts that define the work (scene, sub-place and case descriptions); it never holds
+free text notes nor rows kept to one organisation (the snapshot counts `shared()` rows
+only), so everyone who may see all of its scenes may read it; someone who has lost sight of
+one of its scenes no longer sees the report.
 
 Asking for a report: a scene report by anyone who sees the scene; a municipality report by
 county-wide roles and the municipality's staff; the county report by county-wide roles.

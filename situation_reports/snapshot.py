@@ -63,7 +63,7 @@ Schema (version 1)::
         "symptoms": [{"scene": str, "latest": assessment | None, "previous": assessment | None,
                       "added": [str], "removed": [str]}],
         # assessment = {"assessed_on": date, "organisation": str, "symptoms": [str],
-        #               "location_factors": [str], "comment": str}
+        #               "location_factors": [str]}   (no free text: see permissions.py)
       },
       "place": {
         "scenes": [{"name": str, "municipality": str, "status": str, "area_type": str,
@@ -173,7 +173,6 @@ def _assessment(a: SymptomAssessment | None) -> dict | None:
         "organisation": str(a.organisation) if a.organisation_id else "",
         "symptoms": [_label(Symptom, s) for s in a.symptoms],
         "location_factors": [_label(LocationFactor, f) for f in a.location_factors],
-        "comment": a.comment,
     }
 
 
@@ -221,10 +220,16 @@ class SnapshotBuilder:
         )
 
     def observations(self, start: date, end: date):
-        return Observation.objects.visible_to(self.user).filter(
-            scene_id__in=self.scene_ids,
-            occurred_at__gte=_day_start(start),
-            occurred_at__lt=_day_start(end + timedelta(days=1)),
+        # A report is read by everyone who may see its scenes: it counts only what all of
+        # them may count, never rows an organisation keeps to itself.
+        return (
+            Observation.objects.visible_to(self.user)
+            .shared()
+            .filter(
+                scene_id__in=self.scene_ids,
+                occurred_at__gte=_day_start(start),
+                occurred_at__lt=_day_start(end + timedelta(days=1)),
+            )
         )
 
     # -- the whole ------------------------------------------------------------------------

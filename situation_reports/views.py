@@ -6,7 +6,6 @@ may not see) and every download and detail view is recorded in the audit log.
 
 from __future__ import annotations
 
-from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.reads import noting, record_read
 from ods_platform.lib.export import FORMATS, table_response
 from scenes.permissions import get_scene_for_user
 
@@ -67,18 +67,22 @@ def report_list(request):
     reports, context = _list_context(request, form)
     fmt = request.GET.get("format")
     if fmt in FORMATS:
-        return table_response(
+        seen: list[int] = []
+        response = table_response(
             "lagesbilder",
             [_("Report"), _("Status"), _("From"), _("To"), _("Requested by"), _("Requested"),
              _("Finished"), "SHA-256"],
             (
                 (r.title, r.get_status_display(), r.period_start, r.period_end,
                  _person(r.requested_by), _local(r.created_at), _local(r.finished_at), r.sha256)
-                for r in reports.iterator(chunk_size=500)
+                for r in noting(reports.iterator(chunk_size=500), seen)
             ),
             fmt,
         )  # fmt: skip
+        record_read(request, "export", Report, seen)
+        return response
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(request, "list", Report, [r.pk for r in page.object_list])
     context["page"] = page
     return render(request, "situation_reports/report_list.html", context, status=status_code)
 
@@ -94,7 +98,9 @@ def _local(moment) -> str:
 @login_required
 def report_detail(request, pk):
     report = permissions.get_report_for_user(request.user, pk)
-    accessed.send(Report, instance=report)
+    record_read(
+        request, "view", Report, [report.pk], scene_ids=report.scenes.values_list("pk", flat=True)
+    )
     return render(
         request,
         "situation_reports/report_detail.html",
@@ -124,7 +130,13 @@ def report_download(request, pk):
         handle = report_storage().open(report.file.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    accessed.send(Report, instance=report)
+    record_read(
+        request,
+        "download",
+        Report,
+        [report.pk],
+        scene_ids=report.scenes.values_list("pk", flat=True),
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=report.filename(), content_type="application/pdf"
     )

@@ -262,6 +262,7 @@ def test_action_list_and_detail(
                 "text": "Två armaturer bytta.",
                 "status": "",
                 "output_achieved": "2.00",
+                "restricted": False,
             },
             {
                 "written_at": row["updates"][1]["written_at"],
@@ -269,6 +270,7 @@ def test_action_list_and_detail(
                 "text": "",
                 "status": "pagaende",
                 "output_achieved": None,
+                "restricted": False,
             },
         ],
     }
@@ -350,6 +352,7 @@ def test_post_update_route_records_an_update(api, transit_officer, transit_actio
         "text": "Armaturerna beställda.",
         "status": "pagaende",
         "output_achieved": None,
+        "restricted": False,
     }
     assert update.written_by == transit_officer
     transit_action.refresh_from_db()
@@ -629,7 +632,7 @@ def test_openapi_schema_generates_without_warnings():
     assert {"case", "status", "responsible", "mine", "overdue"} <= params
     components = schema["components"]["schemas"]
     progress = components["PatchedActionProgressRequest"]["properties"]
-    assert set(progress) == {"status", "output_achieved", "text"}
+    assert set(progress) == {"status", "output_achieved", "text", "restricted"}
     assert "updates" in components["Action"]["properties"]
 
 

@@ -50,7 +50,14 @@ def make_scene(by, municipality, name, centre, *, team=(), status="aktiv", place
         identified_on=date(2025, 3, 1),
     )
     for org in team:
-        join_team(scene, org)
+        join_team(
+            scene,
+            org,
+            by=by,
+            basis="agreement",
+            basis_reference="SÖ-1",
+            basis_date=date(2025, 1, 1),
+        )
     return scene
 
 
@@ -67,16 +74,6 @@ def make_observation(scene, user, org, *, minutes_ago=60, **fields):
         organisation=org,
         **fields,
     )
-
-
-@pytest.fixture
-def stockholm(reference_orgs):
-    return reference_orgs["kommun-0180"]
-
-
-@pytest.fixture
-def botkyrka(reference_orgs):
-    return reference_orgs["kommun-0127"]
 
 
 @pytest.fixture

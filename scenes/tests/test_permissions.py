@@ -55,7 +55,7 @@ def test_joining_the_team_grants_and_leaving_revokes_at_once(
     url = reverse("scenes:scene_detail", args=[sergels.pk])
     assert client.get(url).status_code == 404
 
-    services.join_team(sergels, botkyrka)
+    services.join_team(sergels, botkyrka, by=None, basis="osl_10_28")
     assert (
         SceneGroupObjectPermission.objects.filter(
             group=botkyrka.group, content_object=sergels
@@ -143,7 +143,16 @@ def test_coordinator_adds_and_removes_a_team_organisation(
 ):
     client.force_login(stockholm_coordinator)
     huddinge = reference_orgs["kommun-0126"]
-    client.post(reverse("scenes:team_add", args=[sergels.pk]), {"organisation": huddinge.pk})
+    client.post(
+        reverse("scenes:team_add", args=[sergels.pk]),
+        {
+            "organisation": huddinge.pk,
+            "basis": "agreement",
+            "basis_reference": "KS 2025/117",
+            "basis_date": "2025-02-01",
+            "reads": "today",
+        },
+    )
     assert sergels.team.filter(organisation=huddinge).exists()
     client.post(reverse("scenes:team_remove", args=[sergels.pk, huddinge.pk]))
     assert not sergels.team.filter(organisation=huddinge).exists()

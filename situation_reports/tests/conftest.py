@@ -19,9 +19,3 @@ def sergels_report(stockholm_coordinator, sergels, last_90_days):
     return services.request_report(
         stockholm_coordinator, scope="scene", scene=sergels, start=start, end=end
     )
-
-
-@pytest.fixture
-def stockholm(reference_orgs):
-    """Stockholms stad: leads the Sergels torg team."""
-    return reference_orgs["kommun-0180"]

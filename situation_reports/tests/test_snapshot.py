@@ -11,7 +11,7 @@ from actors.models import Membership
 from sara.models import Action, ActionStatus
 from scenes.filters import _day_start
 from scenes.models import Observation, SymptomAssessment
-from scenes.services import leave_team
+from scenes.services import leave_team, set_lead
 from situation_reports import services
 from situation_reports.snapshot import NothingToReport, build_snapshot
 
@@ -75,7 +75,7 @@ def test_the_comparison_is_with_the_period_of_equal_length_just_before(
 
 
 def test_a_scene_the_requester_can_no_longer_see_is_left_out_when_the_task_runs(
-    stockholm_coordinator, sergels, demo_scenes, stockholm, last_90_days
+    stockholm_coordinator, sergels, demo_scenes, stockholm, police, last_90_days
 ):
     start, end = last_90_days
     report = services.request_report(
@@ -85,6 +85,7 @@ def test_a_scene_the_requester_can_no_longer_see_is_left_out_when_the_task_runs(
     asked = set(report.scenes.values_list("name", flat=True))
     assert "Sergels torg (demo)" in asked
     # Stockholm leaves Sergels torg's team after asking, before the worker builds it.
+    set_lead(sergels, police)
     leave_team(sergels, stockholm)
 
     snapshot = build_snapshot(report)
@@ -102,8 +103,9 @@ def test_a_scene_the_requester_can_no_longer_see_is_left_out_when_the_task_runs(
 
 
 def test_a_scene_report_with_nothing_left_to_see_raises(
-    stockholm_coordinator, sergels, stockholm, sergels_report
+    stockholm_coordinator, sergels, stockholm, police, sergels_report
 ):
+    set_lead(sergels, police)
     leave_team(sergels, stockholm)
     with pytest.raises(NothingToReport):
         build_snapshot(sergels_report)

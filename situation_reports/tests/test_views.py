@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from auditlog.models import LogEntry
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import Entry
 from situation_reports.models import Report, ReportSubscription, report_storage
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +125,9 @@ def test_the_team_downloads_the_pdf_and_the_download_is_logged(
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == b"%PDF-1.7 Sergels"
-    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(report.pk)).last()
-    assert entry is not None and entry.actor == police_officer
+    entry = Entry.objects.filter(kind="read", action="download", object_id=str(report.pk)).get()
+    assert (entry.user_id, entry.username) == (police_officer.pk, "polis.city")
+    assert entry.object_type == "situation_reports.report"
 
 
 def test_a_report_file_is_not_served_as_a_media_file(settings, sergels_report):

@@ -124,6 +124,8 @@ TEMPLATES = [
                 "actors.context_processors.navigation",
                 "ods_platform.context_processors.platform",
             ],
+            # ods_platform is not an app: its template library is named here.
+            "libraries": {"formatting": "ods_platform.templatetags.formatting"},
         },
     }
 ]

@@ -51,7 +51,7 @@ WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 
 
 def language(lang: str | None = None) -> str:
-    """"sv" or "en": the given language, else the active one; Swedish for anything else."""
+    """ "sv" or "en": the given language, else the active one; Swedish for anything else."""
     code = (lang or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     return code if code in LOCALES else "sv"
 

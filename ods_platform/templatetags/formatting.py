@@ -76,3 +76,9 @@ def coordinate(value):
 @register.filter
 def weekday_short(index):
     return formatting.weekday_short(int(index))
+
+
+@register.filter
+def pct_of(part, whole):
+    """`{{ n|pct_of:total }}`: n as a share of total, "25 %"."""
+    return formatting.percent(part / whole) if whole else formatting.DASH

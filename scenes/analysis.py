@@ -716,3 +716,27 @@ def analyse(
             today or timezone.localdate(),
         )
     return result
+
+
+def _local_start(day: date):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time.min, tzinfo=_local_zone())
+
+
+def analyse_period(observations: QuerySet, start: date, end: date) -> PeriodAnalysis:
+    """`analyse` for the observations of a scene or sub-place that the user may see, at any
+    time: narrowed here to the inclusive period [start, end] (local days), compared with the
+    equally long period before it, with data counted from the first visible observation.
+    The scene page, a sub-place's page and the API's analysis all call this."""
+    days = (end - start).days + 1
+    begin, finish = _local_start(start), _local_start(end + timedelta(days=1))
+    return analyse(
+        observations.filter(occurred_at__gte=begin, occurred_at__lt=finish),
+        start,
+        end,
+        compare_with=observations.filter(
+            occurred_at__gte=_local_start(start - timedelta(days=days)), occurred_at__lt=begin
+        ),
+        data_from=first_observation_date(observations),
+    )

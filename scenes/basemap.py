@@ -37,7 +37,9 @@ def basemap(request):
     etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
     header = request.headers.get("Range", "")
     if not header:
-        response = FileResponse(open(path, "rb"), content_type="application/vnd.pmtiles")
+        # FileResponse closes the file when the response is done.
+        handle = open(path, "rb")  # noqa: SIM115
+        response = FileResponse(handle, content_type="application/vnd.pmtiles")
         response["Accept-Ranges"] = "bytes"
         response["ETag"] = etag
         return response

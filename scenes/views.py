@@ -182,18 +182,7 @@ def analysis_context(request, observations, start, end, *, where) -> dict:
     `observations` (visible to the user, one scene or sub-place, any time) for the period
     [start, end), under the rules of scenes.analysis, with the charts' data."""
     last = end - timedelta(days=1)
-    days = (end - start).days
-    in_period = observations.filter(occurred_at__gte=start, occurred_at__lt=end)
-    previous = observations.filter(
-        occurred_at__gte=start - timedelta(days=days), occurred_at__lt=start
-    )
-    result = analysis.analyse(
-        in_period,
-        start.date(),
-        last.date(),
-        compare_with=previous,
-        data_from=analysis.first_observation_date(observations),
-    )
+    result = analysis.analyse_period(observations, start.date(), last.date())
     weekdays = [formatting.weekday_short(d) for d in range(7)]
     charts = {
         "weekdays": weekdays,

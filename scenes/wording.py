@@ -161,6 +161,11 @@ def change(ch, minimum: int | None = None) -> str:
             "count": f.integer(count),
             "previous": f.integer(previous),
         }
+    if reason == "unknown":
+        return _(
+            "No change is stated: this report was stored before the platform recorded how far "
+            "back its data reaches."
+        )
     if reason == "no_previous":
         return _("No change is stated: the previous period has no observations.")
     return ""

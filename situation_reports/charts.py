@@ -172,7 +172,8 @@ def draw_charts(snapshot: dict) -> dict[str, Chart]:
     """Every chart of the snapshot, keyed by `Chart.key`, in `CHART_KEYS` order."""
     from .snapshot import upgrade
 
-    snapshot = upgrade(snapshot)
+    if snapshot.get("version") == 1:
+        snapshot = upgrade(snapshot)
     drawers = (
         draw_categories,
         draw_trend,

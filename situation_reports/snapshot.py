@@ -735,38 +735,53 @@ def upgrade(snapshot: dict) -> dict:
     if version != 1:
         raise ValueError(f"Unsupported snapshot version: {version!r}")
     old = copy.deepcopy(snapshot)
-    start = date.fromisoformat(old["period"]["start"])
-    end = date.fromisoformat(old["period"]["end"])
-    total = old["what"]["total"]
+    period = old.get("period") or {}
+    start = date.fromisoformat(period["start"]) if period.get("start") else None
+    end = date.fromisoformat(period["end"]) if period.get("end") else None
+    what = old.setdefault("what", {})
+    total = what.get("total", (old.get("sources") or {}).get("observations", 0)) or 0
     minimum = analysis.min_observations()
     months = []
-    for row in old["when"].get("trend", []):
+    when = old.get("when") or {}
+    for row in when.get("trend") or []:
         first = date.fromisoformat(row["month"] + "-01")
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         last = following - timedelta(days=1)
-        days = (min(last, end) - max(first, start)).days + 1
-        months.append(analysis.MonthCount(first, row["count"], days, last.day).as_dict())
+        days = last.day
+        if start and end:
+            days = (min(last, end) - max(first, start)).days + 1
+        months.append(analysis.MonthCount(first, row.get("count", 0), days, last.day).as_dict())
+    matrix = when.get("matrix") or [[0] * 24 for _ in range(7)]
     old["version"] = VERSION
     old["kind"] = "lagesbild"
-    old["scope"].setdefault("scenes", len(old.get("place", {}).get("scenes", [])))
+    old.setdefault("scope", {}).setdefault(
+        "scenes", len((old.get("place") or {}).get("scenes", []))
+    )
     old["rules"] = {"min_observations": minimum, "enough": total >= minimum, "data_from": None}
-    old["sources"]["limits"] = [{"kind": "text", "text": t} for t in old["sources"]["limits"]]
-    old["what"]["change"] = {
+    if "sources" in old:
+        old["sources"]["limits"] = [
+            {"kind": "text", "text": t} for t in old["sources"].get("limits", [])
+        ]
+    what["change"] = {
         "count": total,
-        "previous": old["what"]["previous_total"],
+        "previous": what.get("previous_total", 0),
         "value": None,
         "stated": False,
         "reason": "unknown",
         "data_from": None,
     }
     old["when"] = {
-        "matrix": old["when"]["matrix"],
+        "matrix": matrix,
         "months": months,
-        "peaks": analysis.ranked_peaks(old["when"]["matrix"], start, end).as_dict(),
+        "peaks": analysis.ranked_peaks(matrix, start, end).as_dict()
+        if start and end
+        else {"slots": [], "hours": [], "weekdays": []},
     }
-    old["where"]["map"].setdefault("landmarks", [])
+    map_ = (old.get("where") or {}).get("map")
+    if isinstance(map_, dict):
+        map_.setdefault("landmarks", [])
     old["causes"] = {"analyses": [], "controllers": []}
-    for case in old["work"]["cases"]:
+    for case in (old.get("work") or {}).get("cases", []):
         case["goal"] = {"text": case.get("goal") or ""}
     return old
 

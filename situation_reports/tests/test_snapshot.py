@@ -39,7 +39,7 @@ def test_the_snapshot_has_the_scene_pages_numbers_for_the_same_period(
     assert snapshot["when"]["matrix"] == result.matrix
     assert snapshot["when"]["peaks"] == result.peaks.as_dict()
     assert snapshot["hotspot"]["concentration"]["share"] == result.concentration.share
-    assert [t["count"] for t in snapshot["when"]["trend"]] == [n for _m, n in page["trend"]]
+    assert snapshot["when"]["months"] == [m.as_dict() for m in result.months]
     # Plain JSON, frozen as it is stored.
     assert json.loads(json.dumps(snapshot)) == snapshot
 

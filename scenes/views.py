@@ -603,9 +603,30 @@ def indicator_detail(request, pk):
             ((v.period_start, v.period_end, v.value, v.note) for v in values),
             fmt,
         )
+    series = sorted(values, key=lambda v: v.period_start)
+    chart_data = (
+        {
+            "name": indicator.name,
+            "periods": [formatting.date_medium(v.period_start) for v in series],
+            "values": [float(v.value) for v in series],
+            "labels": [formatting.number(v.value) for v in series],
+            "description": _("%(name)s by period: %(list)s.")
+            % {
+                "name": indicator.name,
+                "list": "; ".join(
+                    formatting.period(v.period_start, v.period_end)
+                    + " "
+                    + formatting.number(v.value)
+                    for v in series
+                ),
+            },
+        }
+        if series
+        else None
+    )
     return render(
         request,
         "scenes/indicator_detail.html",
         {"indicator": indicator, "values": values, "form": form, "can_edit": can_edit,
-         "query": ""},
+         "query": "", "chart_data": chart_data},
     )  # fmt: skip

@@ -118,3 +118,28 @@ def test_the_offline_basemap_is_served_with_ranges_and_drawn_under_the_csp(
                            ".some(e => e.name.includes('basemap.pmtiles'))")  # fmt: skip
     assert any(r and r.startswith("bytes=") for r in ranges)
     assert page.evaluate("window.__csp") == []
+
+
+def test_indicator_series_is_drawn_beside_its_table(watched, live_server, scenes, demo_password):
+    from datetime import date
+
+    from scenes.models import Indicator, IndicatorValue
+
+    sergels = scenes["Sergels torg"]
+    indicator = Indicator.objects.create(scene=sergels, name="SL-händelser", unit="per månad")
+    for month, value in ((9, 41), (10, 36), (11, 28)):
+        IndicatorValue.objects.create(
+            indicator=indicator,
+            period_start=date(2026, month, 1),
+            period_end=date(2026, month, 28),
+            value=value,
+        )
+    page = watched
+    log_in(page, live_server, "sthlm.samordnare", demo_password)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}{reverse('scenes:indicator_detail', args=[indicator.pk])}")
+    page.wait_for_selector("[data-chart='indicator'][data-rendered='true'] svg")
+    label = page.locator("[data-chart='indicator']").get_attribute("aria-label")
+    assert "SL-händelser" in label and "41" in label
+    assert page.evaluate("window.__csp") == []
+    assert axe_violations(page) == []

@@ -116,7 +116,6 @@ SCENE_FILL = "#e8edf4"
 PLACE_EDGE = "#333333"
 CMAP = colormaps["cividis"].reversed()  # pale = few, dark = many
 
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 INSECURITY_SCALE = "1 = knappt otryggt, 5 = mycket otryggt"
 
 # Round scale-bar lengths in metres, and how much of the map's width one should span.

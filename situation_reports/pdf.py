@@ -43,7 +43,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ods_platform.lib import formatting as fmt
 from scenes import wording
 
-from .snapshot import upgrade
+from .charts import CHART_KEYS, NO_OBSERVATIONS
+from .snapshot import NO_PLACE, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +59,8 @@ STYLESHEET = "css/report-print.css"
 PDF_VARIANT = "pdf/ua-1"
 GENERATOR = "ODS-plattformen"
 
-NO_OBSERVATIONS = "Inga observationer under perioden."
 
-CHART_KEYS = ("categories", "trend", "time_matrix", "groups", "insecurity", "map")
 CHART_MIME_TYPES = frozenset({"image/svg+xml", "image/png"})
-
-NO_PLACE = "Utan delplats"
 
 
 # --- Fetching -------------------------------------------------------------------------------
@@ -578,7 +575,7 @@ def report_context(
             f"Lägesbild för {snapshot['scope']['label']}, "
             f"{fmt.period(snapshot['period']['start'], snapshot['period']['end'])}"
         ),
-        "no_observations": NO_OBSERVATIONS,
+        "no_observations": f"{NO_OBSERVATIONS}.",
         "has_observations": observations > 0,
         "enough": enough,
         "thin_data": "" if enough else wording.thin_data(observations, minimum),

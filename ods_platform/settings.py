@@ -127,6 +127,7 @@ TEMPLATES = [
                 "ods_platform.context_processors.navigation",
                 "ods_platform.context_processors.platform",
             ],
+            # ods_platform is not an app: its template library is named here.
         },
     }
 ]
@@ -380,6 +381,13 @@ ODS_DEMO_PASSWORD = env.str("ODS_DEMO_PASSWORD", default="demo-ods-2026")
 ODS_OBSERVATION_MAX_DISTANCE_M = env.int("ODS_OBSERVATION_MAX_DISTANCE_M", default=200)
 # Hotspot grid cell size on the scene page (metres, SWEREF 99 TM).
 ODS_HOTSPOT_CELL_M = env.int("ODS_HOTSPOT_CELL_M", default=50)
+# Below this many observations in a period, no share, peak, hotspot or change is stated
+# (pages, API and reports say why instead): with fewer, they are chance.
+ODS_MIN_OBSERVATIONS = env.int("ODS_MIN_OBSERVATIONS", default=30)
+# An offline basemap: a PMTiles file (vector tiles, e.g. an extract of the Protomaps
+# basemap for Stockholm County) that the platform serves itself. Empty: no basemap; the maps
+# draw the scene's own context (boundary, sub-places, landmarks) without tiles.
+ODS_BASEMAP_PMTILES = env.str("ODS_BASEMAP_PMTILES", default="")
 # Past this many observation points in view, the map is sent grid aggregates instead.
 ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
 # A report still queued (or running on a worker that is gone) this many seconds after it

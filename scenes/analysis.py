@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import CharField, Count, F, Func, QuerySet
+from django.db.models import CharField, Count, F, Func, Min, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth
 
 from .models import SWEREF99TM, AffectedGroup, Category
@@ -242,16 +242,6 @@ def counts_by_affected_group(observations: QuerySet) -> list[tuple[str, str, int
     return [(value, _label(AffectedGroup, value), n) for value, n in rows]
 
 
-def peak_hours(matrix: list[list[int]], top: int = 3) -> list[int]:
-    """The `top` hours of day with the most observations over the week, in hour order.
-
-    Ties go to the earlier hour; hours without observations are never peaks.
-    """
-    totals = [sum(day[hour] for day in matrix) for hour in range(24)]
-    ranked = sorted((h for h in range(24) if totals[h] > 0), key=lambda h: (-totals[h], h))
-    return sorted(ranked[:top])
-
-
 def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
     """A WGS 84 envelope from (west, south, east, north); rejects values that are not one."""
     if len(bbox) != 4 or not all(
@@ -278,3 +268,475 @@ def grid_aggregates(
         observations = observations.filter(location__intersects=bbox_polygon(bbox))
     rows = _cell_query(observations, size, _GRID, [size, size, SWEREF99TM])
     return [{"lat": lat, "lon": lon, "count": n} for lat, lon, n in rows or []]
+
+
+# --- Reading the figures ------------------------------------------------------------------
+#
+# The rules that decide what may be said about the counts above, in one place: the scene
+# page, a sub-place's page, the API's analysis and every section of a lägesbild ask them.
+#
+# - Thin data: below `settings.ODS_MIN_OBSERVATIONS` observations in a period, no share,
+#   peak, hotspot, concentration or change is stated; the surfaces say why instead.
+# - Peaks: a weekday × hour (or an hour of day, or a weekday) is named as a peak only when
+#   it holds more observations than an even spread over the period could give by chance:
+#   a one-sided exact binomial test of its count against its share of the period's time,
+#   at PEAK_ALPHA divided by the number of candidates (Bonferroni), so testing 168 slots
+#   does not find a peak in noise.
+# - Changes: stated only when both periods are fully covered by data (the earliest
+#   observation is on or before the previous period's first day and neither period lies in
+#   the future) and both counts pass the thin-data rule.
+# - Partial months: a month the period cuts is marked, with the days it covers.
+
+PEAK_ALPHA = 0.01
+PEAK_ROWS = 5
+MAP_CLASSES = 5
+# Sequential, colour-blind safe, pale (few) to dark (many): cividis reversed, sampled.
+CLASS_COLOURS = ("#e7d35b", "#b6a86e", "#7f7c75", "#4f5a70", "#173c71")
+
+
+def min_observations() -> int:
+    return settings.ODS_MIN_OBSERVATIONS
+
+
+def enough(count: int) -> bool:
+    """Whether `count` observations are enough to state shares, peaks, hotspots, changes."""
+    return count >= min_observations()
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, p), exactly (summed in log space, stopped when the
+    terms no longer matter)."""
+    if k <= 0:
+        return 1.0
+    if p <= 0 or k > n:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    if k <= n * p:  # at or below the expected count: never a peak, no need to sum
+        return 1.0
+    log_term = (
+        math.lgamma(n + 1)
+        - math.lgamma(k + 1)
+        - math.lgamma(n - k + 1)
+        + k * math.log(p)
+        + (n - k) * math.log1p(-p)
+    )
+    term = math.exp(log_term)
+    total = term
+    ratio = p / (1 - p)
+    i = k
+    while i < n and term > total * 1e-16:
+        term *= (n - i) / (i + 1) * ratio
+        total += term
+        i += 1
+    return min(1.0, total)
+
+
+@dataclass(frozen=True)
+class Peak:
+    """A weekday × hour, an hour of day or a weekday, ranked by its count.
+
+    `weekday` is Monday = 0 (None for an hour of day), `hour` 0–23 (None for a weekday).
+    `expected` is what an even spread over the period's time would give; `stands_out` is
+    the test's verdict (p_value below PEAK_ALPHA / candidates)."""
+
+    weekday: int | None
+    hour: int | None
+    count: int
+    share: float
+    expected: float
+    p_value: float
+    stands_out: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "weekday": self.weekday,
+            "hour": self.hour,
+            "count": self.count,
+            "share": self.share,
+            "expected": round(self.expected, 2),
+            "p_value": self.p_value,
+            "stands_out": self.stands_out,
+        }
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """The ranked facts about when: the busiest weekday × hours, hours and weekdays, most
+    first, at most PEAK_ROWS of each; the named peaks are those that stand out."""
+
+    total: int
+    slots: list[Peak]
+    hours: list[Peak]
+    weekdays: list[Peak]
+
+    @property
+    def named_slots(self) -> list[Peak]:
+        return [p for p in self.slots if p.stands_out]
+
+    @property
+    def named_hours(self) -> list[Peak]:
+        return [p for p in self.hours if p.stands_out]
+
+    @property
+    def named_weekdays(self) -> list[Peak]:
+        return [p for p in self.weekdays if p.stands_out]
+
+    @property
+    def any_named(self) -> bool:
+        return bool(self.named_slots or self.named_hours or self.named_weekdays)
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": {"test": "binomial", "alpha": PEAK_ALPHA, "correction": "bonferroni"},
+            "slots": [p.as_dict() for p in self.slots],
+            "hours": [p.as_dict() for p in self.hours],
+            "weekdays": [p.as_dict() for p in self.weekdays],
+        }
+
+
+def weekday_days(start: date, end: date) -> list[int]:
+    """How many of each weekday (Monday first) the inclusive period holds."""
+    days = (end - start).days + 1
+    counts = [days // 7] * 7
+    for i in range(days % 7):
+        counts[(start.weekday() + i) % 7] += 1
+    return counts
+
+
+def _rank(candidates: list[tuple[int | None, int | None, int, float]], total: int) -> list[Peak]:
+    """Candidates (weekday, hour, count, probability under an even spread), ranked."""
+    tested = [c for c in candidates if c[3] > 0]
+    alpha = PEAK_ALPHA / max(1, len(tested))
+    ranked = sorted(
+        (c for c in tested if c[2] > 0),
+        key=lambda c: (-c[2], c[0] if c[0] is not None else -1, c[1] if c[1] is not None else -1),
+    )
+    peaks = []
+    for weekday, hour, n, p in ranked[:PEAK_ROWS]:
+        p_value = binomial_tail(n, total, p)
+        peaks.append(
+            Peak(
+                weekday=weekday,
+                hour=hour,
+                count=n,
+                share=n / total,
+                expected=total * p,
+                p_value=p_value,
+                stands_out=p_value < alpha,
+            )
+        )
+    return peaks
+
+
+def ranked_peaks(matrix: list[list[int]], start: date, end: date) -> Peaks:
+    """The busiest weekday × hours, hours and weekdays of a 7 × 24 matrix counted over the
+    inclusive period [start, end], each tested against an even spread over that period."""
+    total = sum(sum(row) for row in matrix)
+    days = weekday_days(start, end)
+    all_days = sum(days)
+    if not total or not all_days:
+        return Peaks(total, [], [], [])
+    slots = [(d, h, matrix[d][h], days[d] / (24 * all_days)) for d in range(7) for h in range(24)]
+    hours = [(None, h, sum(matrix[d][h] for d in range(7)), 1 / 24) for h in range(24)]
+    weekdays = [(d, None, sum(matrix[d]), days[d] / all_days) for d in range(7)]
+    return Peaks(total, _rank(slots, total), _rank(hours, total), _rank(weekdays, total))
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    """A calendar month's count within a period; `partial` when the period cuts the month."""
+
+    month: date  # its first day
+    count: int
+    days: int  # days of the month inside the period
+    month_days: int
+
+    @property
+    def partial(self) -> bool:
+        return self.days < self.month_days
+
+    def as_dict(self) -> dict:
+        return {
+            "month": f"{self.month:%Y-%m}",
+            "count": self.count,
+            "days": self.days,
+            "month_days": self.month_days,
+            "partial": self.partial,
+        }
+
+
+def monthly_counts(observations: QuerySet, start: date, end: date) -> list[MonthCount]:
+    """`monthly_trend` with how many of each month's days the period covers."""
+    out = []
+    for first, n in monthly_trend(observations, start, end):
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        last = following - timedelta(days=1)
+        days = (min(last, end) - max(first, start)).days + 1
+        out.append(MonthCount(first, n, days, last.day))
+    return out
+
+
+def first_observation_date(observations: QuerySet) -> date | None:
+    """The local date of the earliest observation in the queryset (any period)."""
+    first = observations.order_by().aggregate(first=Min("occurred_at"))["first"]
+    return first.astimezone(_local_zone()).date() if first else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Count against the previous period of the same length; `value` (relative, -0.25 =
+    -25 %) is None when it may not be stated, and `reason` says why:
+    "thin" (a count is below the rule), "not_covered" (data begins after the previous
+    period's start), "future" (the period is not over), "no_previous" (nothing before)."""
+
+    count: int
+    previous: int
+    value: float | None
+    reason: str | None
+    data_from: date | None
+
+    @property
+    def stated(self) -> bool:
+        return self.value is not None
+
+    def as_dict(self) -> dict:
+        return {
+            "count": self.count,
+            "previous": self.previous,
+            "value": self.value,
+            "stated": self.stated,
+            "reason": self.reason,
+            "data_from": self.data_from.isoformat() if self.data_from else None,
+        }
+
+
+def compare(
+    count: int,
+    previous: int,
+    previous_start: date,
+    end: date,
+    data_from: date | None,
+    today: date,
+) -> Change:
+    """The change from `previous` to `count`, under the rules in this section's header."""
+
+    def why(reason: str) -> Change:
+        return Change(count, previous, None, reason, data_from)
+
+    if end > today:
+        return why("future")
+    if data_from is None or data_from > previous_start:
+        return why("not_covered")
+    if not enough(count) or not enough(previous):
+        return why("thin")
+    if previous == 0:
+        return why("no_previous")
+    return Change(count, previous, (count - previous) / previous, None, data_from)
+
+
+def count_classes(counts: list[int], classes: int = MAP_CLASSES) -> list[tuple[int, int]]:
+    """Quantile classes of cell counts as (low, high) limits, both inclusive, low to high.
+
+    Each class holds about as many cells as the next, so a second cluster is as dark as
+    the first instead of paling beside it; classes that would repeat a limit are merged."""
+    values = sorted(c for c in counts if c > 0)
+    if not values:
+        return []
+    uppers: list[int] = []
+    for i in range(1, classes + 1):
+        upper = values[max(0, math.ceil(i * len(values) / classes) - 1)]
+        if not uppers or upper > uppers[-1]:
+            uppers.append(upper)
+    limits = []
+    low = values[0]
+    for upper in uppers:
+        limits.append((low, upper))
+        low = upper + 1
+    return limits
+
+
+def class_colours(limits: list[tuple[int, int]]) -> list[str]:
+    """One colour per class, spread over CLASS_COLOURS so the top class is always darkest."""
+    k = len(limits)
+    if k == 0:
+        return []
+    if k == 1:
+        return [CLASS_COLOURS[-1]]
+    last = len(CLASS_COLOURS) - 1
+    return [CLASS_COLOURS[round(i * last / (k - 1))] for i in range(k)]
+
+
+def class_of(count: int, limits: list[tuple[int, int]]) -> int:
+    """The index of the class a count falls in (the last one for anything above)."""
+    for i, (_low, high) in enumerate(limits):
+        if count <= high:
+            return i
+    return len(limits) - 1
+
+
+@dataclass
+class PeriodAnalysis:
+    """Everything a page, the API or a report says about one set of observations over one
+    period, with the rules above already applied: `stated_*` is False where a figure may not
+    be given, and the surfaces then say why (scenes.wording)."""
+
+    start: date
+    end: date
+    total: int
+    min_observations: int
+    matrix: list[list[int]]
+    peaks: Peaks
+    months: list[MonthCount]
+    cells: list[HotspotCell]
+    concentration: Concentration
+    categories: list[tuple[str, str, int]]
+    groups: list[tuple[str, str, int]]
+    change: Change | None = None
+
+    @property
+    def enough(self) -> bool:
+        return self.total >= self.min_observations
+
+    @property
+    def hotspots(self) -> list[HotspotCell]:
+        return self.cells[:10] if self.enough else []
+
+    @property
+    def classes(self) -> list[tuple[int, int]]:
+        return count_classes([c.count for c in self.cells]) if self.enough else []
+
+    @property
+    def colours(self) -> list[str]:
+        return class_colours(self.classes)
+
+    @property
+    def any_partial_month(self) -> bool:
+        return any(m.partial for m in self.months)
+
+    def cell_colour(self, count: int) -> str | None:
+        classes = self.classes
+        return self.colours[class_of(count, classes)] if classes else None
+
+    def _share(self, n: int) -> float | None:
+        return n / self.total if self.enough and self.total else None
+
+    def as_dict(self) -> dict:
+        """Numbers only (plus each figure's stated flag): for the API and the snapshot."""
+        c = self.concentration
+        enough_ = self.enough
+        return {
+            "period": {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            "observations": self.total,
+            "min_observations": self.min_observations,
+            "enough_data": enough_,
+            "matrix": self.matrix,
+            "peaks": self.peaks.as_dict() if enough_ else None,
+            "months": [m.as_dict() for m in self.months],
+            "concentration": {
+                "cells": c.cells,
+                "top_cells": c.top_cells,
+                "cell_share": c.top_cells / c.cells if c.cells else None,
+                "observations": c.observations,
+                "top_observations": c.top_observations,
+                "share": c.share,
+            }
+            if enough_
+            else None,
+            "hotspots": [
+                {
+                    "rank": i,
+                    "count": h.count,
+                    "share": h.share,
+                    "lat": round(h.centre_lat, 6),
+                    "lon": round(h.centre_lon, 6),
+                }
+                for i, h in enumerate(self.hotspots, start=1)
+            ]
+            if enough_
+            else None,
+            "map_classes": [
+                {"low": low, "high": high, "colour": colour}
+                for (low, high), colour in zip(self.classes, self.colours, strict=True)
+            ],
+            "categories": [
+                {"value": v, "label": label, "count": n, "share": self._share(n)}
+                for v, label, n in self.categories
+            ],
+            "groups": [
+                {"value": v, "label": label, "count": n, "share": self._share(n)}
+                for v, label, n in self.groups
+            ],
+            "change": self.change.as_dict() if self.change else None,
+        }
+
+
+def analyse(
+    observations: QuerySet,
+    start: date,
+    end: date,
+    *,
+    compare_with: QuerySet | None = None,
+    data_from: date | None = None,
+    today: date | None = None,
+    cell_m: int | None = None,
+) -> PeriodAnalysis:
+    """The figures of `observations` (already narrowed to the user, the scene or sub-place
+    and the inclusive period [start, end]).
+
+    With `compare_with` (the same observations over the equally long period just before) the
+    change is worked out under the rules above; `data_from` is the first day with data
+    (`first_observation_date` of everything visible there)."""
+    from django.utils import timezone
+
+    matrix = time_matrix(observations)
+    total = sum(sum(row) for row in matrix)
+    result = PeriodAnalysis(
+        start=start,
+        end=end,
+        total=total,
+        min_observations=min_observations(),
+        matrix=matrix,
+        peaks=ranked_peaks(matrix, start, end),
+        months=monthly_counts(observations, start, end),
+        cells=hotspot_cells(observations, cell_m),
+        concentration=concentration(observations, cell_m),
+        categories=counts_by_category(observations),
+        groups=counts_by_affected_group(observations),
+    )
+    if compare_with is not None:
+        days = (end - start).days + 1
+        previous_start = start - timedelta(days=days)
+        result.change = compare(
+            total,
+            compare_with.count(),
+            previous_start,
+            end,
+            data_from,
+            today or timezone.localdate(),
+        )
+    return result
+
+
+def _local_start(day: date):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time.min, tzinfo=_local_zone())
+
+
+def analyse_period(observations: QuerySet, start: date, end: date) -> PeriodAnalysis:
+    """`analyse` for the observations of a scene or sub-place that the user may see, at any
+    time: narrowed here to the inclusive period [start, end] (local days), compared with the
+    equally long period before it, with data counted from the first visible observation.
+    The scene page, a sub-place's page and the API's analysis all call this."""
+    days = (end - start).days + 1
+    begin, finish = _local_start(start), _local_start(end + timedelta(days=1))
+    return analyse(
+        observations.filter(occurred_at__gte=begin, occurred_at__lt=finish),
+        start,
+        end,
+        compare_with=observations.filter(
+            occurred_at__gte=_local_start(start - timedelta(days=days)), occurred_at__lt=begin
+        ),
+        data_from=first_observation_date(observations),
+    )

@@ -412,6 +412,11 @@ class Place(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("scenes:place_detail", args=[self.pk])
+
     def clean(self):
         super().clean()
         if self.geometry is not None and self.geometry.geom_type not in (
@@ -420,6 +425,58 @@ class Place(models.Model):
             "MultiPolygon",
         ):
             raise ValidationError({"geometry": _("A sub-place is a point or an area.")})
+
+
+class LandmarkKind(models.TextChoices):
+    ENTRANCE = "entrance", _("Entrance")
+    STOP = "stop", _("Stop or station")
+    SCHOOL = "school", _("School or preschool")
+    SHOP = "shop", _("Shop or business")
+    CARE = "care", _("Care or support facility")
+    PLAYGROUND = "playground", _("Playground or leisure facility")
+    CAMERA = "camera", _("Camera")
+    OTHER = "other", _("Other")
+
+
+class Landmark(models.Model):
+    """A point that helps a reader find their way on a scene's map without tiles: an
+    entrance, a stop, a school. Added by the scene's coordinators; seen with the scene."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="landmarks")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=LandmarkKind.choices)
+    location = models.PointField(_("location"), srid=4326)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        triggers = [audited()]
+        verbose_name = _("landmark")
+        verbose_name_plural = _("landmarks")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scene", "name"], name="landmark_name_unique_in_scene")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.scene_id and self.location is not None:
+            distance = self.scene.distance_m(self.location)
+            limit = settings.ODS_OBSERVATION_MAX_DISTANCE_M
+            if distance > limit:
+                raise ValidationError(
+                    {
+                        "location": _(
+                            "The landmark is %(d)d m outside the scene; at most %(limit)d m "
+                            "is allowed."
+                        )
+                        % {"d": distance, "limit": limit}
+                    }
+                )
 
 
 class Category(models.TextChoices):

@@ -367,6 +367,15 @@ def get_place_for_user(user, pk, *, edit=False):
     return place
 
 
+def get_landmark_for_user(user, pk, *, edit=False):
+    from .models import Landmark
+
+    landmark = get_visible_or_404(Landmark.objects.select_related("scene"), user, pk)
+    if edit and not can_edit_scene(user, landmark.scene):
+        raise PermissionDenied
+    return landmark
+
+
 def get_observation_for_user(user, pk):
     from .models import Observation
 

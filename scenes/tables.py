@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+from ods_platform.lib import formatting
 
 from .models import Observation
 
@@ -27,10 +28,7 @@ class Column:
 
 COLUMNS = (
     Column(
-        "occurred_at",
-        gettext_lazy("When"),
-        True,
-        lambda o: timezone.localtime(o.occurred_at).strftime("%Y-%m-%d %H:%M"),
+        "occurred_at", gettext_lazy("When"), True, lambda o: formatting.iso_datetime(o.occurred_at)
     ),
     Column("category", gettext_lazy("Category"), True, lambda o: o.get_category_display()),
     Column("source", gettext_lazy("Source"), True, lambda o: o.get_source_display()),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import imports, views
+from . import basemap, imports, landmarks, views
 
 app_name = "scenes"
 
@@ -16,7 +16,12 @@ urlpatterns = [
     path("scenes/<int:pk>/team/<int:org_pk>/lead/", views.team_lead, name="team_lead"),
     path("scenes/<int:pk>/symptoms/new/", views.assessment_create, name="assessment_create"),
     path("scenes/<int:pk>/places/new/", views.place_create, name="place_create"),
+    path("places/<int:pk>/", views.place_detail, name="place_detail"),
     path("places/<int:pk>/edit/", views.place_edit, name="place_edit"),
+    path("scenes/<int:pk>/landmarks/new/", landmarks.landmark_create, name="landmark_create"),
+    path("landmarks/<int:pk>/edit/", landmarks.landmark_edit, name="landmark_edit"),
+    path("landmarks/<int:pk>/delete/", landmarks.landmark_delete, name="landmark_delete"),
+    path("basemap.pmtiles", basemap.basemap, name="basemap"),
     path("scenes/<int:pk>/observations/", views.observation_list, name="observation_list"),
     path(
         "scenes/<int:pk>/observations/import/",

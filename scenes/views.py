@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.reads import noting, record_read
+from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, table_response
 
-from . import analysis, permissions, services, tables
+from . import analysis, permissions, services, tables, wording
 from .filters import PeriodForm
 from .filtersets import ObservationFilterSet, SceneFilterSet
 from .forms import (
@@ -38,6 +39,7 @@ from .forms import (
 )
 from .models import (
     IndicatorValue,
+    Landmark,
     Observation,
     Scene,
     Share,
@@ -54,10 +56,6 @@ STATUS_COLOURS = {
     Status.AVVECKLAD: "#1f4e8c",
 }
 LAST_SCENE_SESSION_KEY = "ods_last_scene"
-
-
-def WEEKDAYS():  # a constant, translated when asked for
-    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 
 
 # --- County map and list ------------------------------------------------------------------
@@ -139,14 +137,6 @@ def scene_map_data(request):
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-def _hotspot_feature(cell) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Polygon", "coordinates": cell.polygon_4326},
-        "properties": {"count": cell.count, "share": round(cell.share, 4)},
-    }
-
-
 def _geojson(geometry):
     import json
 
@@ -197,42 +187,133 @@ def _period(request) -> tuple[PeriodForm, datetime, datetime]:
     return form, start, end
 
 
+def _hotspot_feature(cell, result) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": cell.polygon_4326},
+        "properties": {
+            "count": cell.count,
+            "label": wording.observations(cell.count),
+            "colour": result.cell_colour(cell.count),
+        },
+    }
+
+
+def analysis_context(request, observations, start, end, *, where) -> dict:
+    """The analysis block of the scene page and a sub-place's page: the figures of
+    `observations` (visible to the user, one scene or sub-place, any time) for the period
+    [start, end), under the rules of scenes.analysis, with the charts' data."""
+    last = end - timedelta(days=1)
+    result = analysis.analyse_period(observations, start.date(), last.date())
+    weekdays = [formatting.weekday_short(d) for d in range(7)]
+    charts = {
+        "weekdays": weekdays,
+        "hours": [formatting.hour_range(h) for h in range(24)],
+        "matrix": [[d, h, result.matrix[d][h]] for d in range(7) for h in range(24)],
+        "matrix_max": max((max(row) for row in result.matrix), default=0),
+        "matrix_description": _("Observations by weekday and hour of day, %(where)s. %(peaks)s")
+        % {
+            "where": where,
+            "peaks": wording.peaks_summary(result.peaks)
+            if result.enough
+            else wording.thin_data(result.total, result.min_observations),
+        },
+        "months": [
+            {"label": wording.month(m), "count": m.count, "partial": m.partial}
+            for m in result.months
+        ],
+        "months_description": _("Observations per month, %(where)s: %(list)s.")
+        % {
+            "where": where,
+            "list": "; ".join(
+                f"{wording.month(m)} {formatting.integer(m.count)}" for m in result.months
+            ),
+        },
+        "labels": {
+            "observations": _("Observations"),
+            "partial": _("Partial month"),
+            "whole": _("Whole month"),
+        },
+    }
+    return {
+        "result": result,
+        "observation_count": result.total,
+        "thin_data": None
+        if result.enough
+        else wording.thin_data(result.total, result.min_observations),
+        "change_text": wording.change(result.change, result.min_observations),
+        "concentration_text": wording.concentration(
+            result.concentration, settings.ODS_HOTSPOT_CELL_M
+        )
+        if result.enough
+        else "",
+        "peaks_text": wording.peaks_summary(result.peaks) if result.enough else "",
+        "peak_rule": wording.peak_rule(),
+        "peak_rows": {
+            title: [(wording.peak_label(p), p) for p in rows]
+            for title, rows in (
+                (_("weekday and hour"), result.peaks.slots),
+                (_("hour of day"), result.peaks.hours),
+                (_("weekday"), result.peaks.weekdays),
+            )
+        }
+        if result.enough
+        else {},
+        "months": [(wording.month(m), m) for m in result.months],
+        "partial_note": wording.partial_months_note() if result.any_partial_month else "",
+        "class_legend": [
+            (wording.class_label(low, high), colour)
+            for (low, high), colour in zip(result.classes, result.colours, strict=True)
+        ],
+        "matrix_rows": list(zip(weekdays, result.matrix, strict=True)),
+        "hours": range(24),
+        "hotspot_cell_m": settings.ODS_HOTSPOT_CELL_M,
+        "chart_data": charts,
+        "start": start,
+        "end": last,
+    }
+
+
+def _map_context(scene, places, landmarks, result, observations_url) -> dict:
+    return {
+        "boundary": _geojson(scene.boundary),
+        "places": [
+            {"name": p.name, "geometry": _geojson(p.geometry), "url": p.get_absolute_url()}
+            for p in places
+        ],
+        "landmarks": [
+            {
+                "name": lm.name,
+                "kind": lm.get_kind_display(),
+                "lat": round(lm.location.y, 6),
+                "lon": round(lm.location.x, 6),
+            }
+            for lm in landmarks
+        ],
+        "observations_url": observations_url,
+        "hotspots": [_hotspot_feature(h, result) for h in result.cells],
+        "tiles": settings.MAP_TILES_URL,
+        "basemap": reverse("scenes:basemap") if settings.ODS_BASEMAP_PMTILES else "",
+    }
+
+
 @login_required
 def scene_detail(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk)
     period_form, start, end = _period(request)
-    observations = Observation.objects.visible_to(request.user).filter(
-        scene=scene, occurred_at__gte=start, occurred_at__lt=end
-    )
-    matrix = analysis.time_matrix(observations)
-    hotspots = analysis.hotspot_cells(observations)
+    visible = Observation.objects.visible_to(request.user).filter(scene=scene)
+    context = analysis_context(request, visible, start, end, where=scene.name)
     assessments = list(
         SymptomAssessment.objects.visible_to(request.user)
         .filter(scene=scene)
         .select_related("organisation")[:10]
     )
     places = list(scene.places.all())
-    recent = list(
-        Observation.objects.visible_to(request.user)
-        .filter(scene=scene)
-        .select_related("organisation", "place")[:8]
-    )
-    context = {
+    landmarks = list(Landmark.objects.visible_to(request.user).filter(scene=scene))
+    recent = list(visible.select_related("organisation", "place")[:8])
+    context |= {
         "scene": scene,
         "period_form": period_form,
-        "start": start,
-        "end": end - timedelta(days=1),
-        "observation_count": observations.count(),
-        "hotspots": hotspots[:10],
-        "concentration": analysis.concentration(observations),
-        "matrix": matrix,
-        "matrix_max": max((max(row) for row in matrix), default=0),
-        "peak_hours": analysis.peak_hours(matrix),
-        "trend": analysis.monthly_trend(
-            observations, start.date(), (end - timedelta(days=1)).date()
-        ),
-        "by_category": analysis.counts_by_category(observations),
-        "by_group": analysis.counts_by_affected_group(observations),
         "latest_assessment": assessments[0] if assessments else None,
         "assessments": assessments,
         "team": scene.team.select_related("organisation"),
@@ -240,28 +321,53 @@ def scene_detail(request, pk):
         .filter(scene=scene)
         .select_related("changed_by")[:10],
         "places": places,
+        "landmarks": landmarks,
         "indicators": scene.indicators.all(),
         "recent": recent,
         "can_edit": permissions.can_edit_scene(request.user, scene),
         "can_log": permissions.can_log_observation(request.user, scene),
         "can_manage_team": permissions.can_manage_team(request.user, scene),
         "team_history": scene.team_changes.select_related("organisation", "changed_by")[:20],
-        "map_data": {
-            "boundary": _geojson(scene.boundary),
-            "places": [{"name": p.name, "geometry": _geojson(p.geometry)} for p in places],
-            "observations_url": reverse("scenes:scene_observation_map", args=[scene.pk])
-            + "?"
-            + period_form.query(),
-            "hotspots": [_hotspot_feature(h) for h in hotspots],
-            "tiles": settings.MAP_TILES_URL,
-        },
-        "hours": range(24),
-        "matrix_rows": list(zip(WEEKDAYS(), matrix, strict=True)),
-        "hotspot_cell_m": settings.ODS_HOTSPOT_CELL_M,
+        "map_data": _map_context(
+            scene,
+            places,
+            landmarks,
+            context["result"],
+            reverse("scenes:scene_observation_map", args=[scene.pk]) + "?" + period_form.query(),
+        ),
     }
     record_read(request, "view", Scene, [scene.pk], scene_ids=[scene.pk])
     record_read(request, "list", Observation, [o.pk for o in recent], scene_ids=[scene.pk])
     return render(request, "scenes/scene_detail.html", context)
+
+
+@login_required
+def place_detail(request, pk):
+    """A sub-place analysed on its own; the SARA analyses and actions about it come from
+    SARA's template tag (`place_work`)."""
+    place = permissions.get_place_for_user(request.user, pk)
+    scene = place.scene
+    period_form, start, end = _period(request)
+    visible = Observation.objects.visible_to(request.user).filter(place=place)
+    context = analysis_context(request, visible, start, end, where=place.name)
+    landmarks = list(Landmark.objects.visible_to(request.user).filter(scene=scene))
+    context |= {
+        "scene": scene,
+        "place": place,
+        "period_form": period_form,
+        "can_edit": permissions.can_edit_scene(request.user, scene),
+        "map_data": _map_context(
+            scene,
+            [place],
+            landmarks,
+            context["result"],
+            reverse("scenes:scene_observation_map", args=[scene.pk])
+            + "?"
+            + period_form.query()
+            + f"&place={place.pk}",
+        ),
+    }
+    return render(request, "scenes/place_detail.html", context)
 
 
 @login_required
@@ -273,6 +379,9 @@ def scene_observation_map(request, pk):
     observations = Observation.objects.visible_to(request.user).filter(
         scene=scene, occurred_at__gte=start, occurred_at__lt=end
     )
+    place_id = request.GET.get("place", "")
+    if place_id.isdigit():
+        observations = observations.filter(place_id=int(place_id))
     bbox = _bbox(request.GET.get("bbox", ""))
     if bbox is not None:
         observations = observations.filter(location__within=Polygon.from_bbox(bbox))
@@ -581,9 +690,30 @@ def indicator_detail(request, pk):
             ((v.period_start, v.period_end, v.value, v.note) for v in values),
             fmt,
         )
+    series = sorted(values, key=lambda v: v.period_start)
+    chart_data = (
+        {
+            "name": indicator.name,
+            "periods": [formatting.date_medium(v.period_start) for v in series],
+            "values": [float(v.value) for v in series],
+            "labels": [formatting.number(v.value) for v in series],
+            "description": _("%(name)s by period: %(list)s.")
+            % {
+                "name": indicator.name,
+                "list": "; ".join(
+                    formatting.period(v.period_start, v.period_end)
+                    + " "
+                    + formatting.number(v.value)
+                    for v in series
+                ),
+            },
+        }
+        if series
+        else None
+    )
     return render(
         request,
         "scenes/indicator_detail.html",
         {"indicator": indicator, "values": values, "form": form, "can_edit": can_edit,
-         "query": ""},
+         "query": "", "chart_data": chart_data},
     )  # fmt: skip

@@ -64,15 +64,16 @@ from typing import Any
 
 import matplotlib
 
+from ods_platform.lib import formatting as fmt
+from scenes import wording
+
 matplotlib.use("Agg")  # headless: no GUI toolkit is ever imported
 
 import numpy as np
 from matplotlib import colormaps, rc_context
-from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch, Patch, PathPatch, Rectangle
+from matplotlib.patches import Patch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
@@ -115,7 +116,6 @@ SCENE_FILL = "#e8edf4"
 PLACE_EDGE = "#333333"
 CMAP = colormaps["cividis"].reversed()  # pale = few, dark = many
 
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 INSECURITY_SCALE = "1 = knappt otryggt, 5 = mycket otryggt"
 
 # Round scale-bar lengths in metres, and how much of the map's width one should span.
@@ -169,6 +169,10 @@ class Chart:
 
 def draw_charts(snapshot: dict) -> dict[str, Chart]:
     """Every chart of the snapshot, keyed by `Chart.key`, in `CHART_KEYS` order."""
+    from .snapshot import upgrade
+
+    if snapshot.get("version") == 1:
+        snapshot = upgrade(snapshot)
     drawers = (
         draw_categories,
         draw_trend,
@@ -184,32 +188,24 @@ def draw_charts(snapshot: dict) -> dict[str, Chart]:
 # --- Formatting ---------------------------------------------------------------------------
 
 
+# Numbers in the charts are written by the platform's one formatting module (Swedish), so a
+# chart prints a figure exactly as the text beside it does.
+
+
 def _int(n: int | float) -> str:
-    """1234 -> "1 234", with a no-break space as the thousands separator."""
-    return f"{round(n):,}".replace(",", "\u00a0")
+    return fmt.integer(n, lang="sv")
 
 
 def _dec(x: float, digits: int = 1) -> str:
-    """3.45 -> "3,5"."""
-    return f"{x:.{digits}f}".replace(".", ",")
+    return fmt.number(x, digits, lang="sv")
 
 
 def _pct(share: float | None) -> str:
-    """0.253 -> "25 %"."""
-    return "" if share is None else f"{round(share * 100)} %"
+    return "" if share is None else fmt.percent(share, lang="sv")
 
 
 def _join(items: Sequence[str]) -> str:
-    """["a", "b", "c"] -> "a, b och c"."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} och {items[-1]}"
-
-
-def _hours(hour: int) -> str:
-    """22 -> "22–23": the hour that starts at 22.00."""
-    return f"{hour:02d}–{hour + 1:02d}"
+    return fmt.join(items, lang="sv")
 
 
 def _wrap(label: str, width: int = 26) -> str:
@@ -218,10 +214,7 @@ def _wrap(label: str, width: int = 26) -> str:
 
 def format_length(metres: float) -> str:
     """A scale-bar label: 50 -> "50 m", 1000 -> "1 km", 2500 -> "2,5 km"."""
-    if metres < 1000:
-        return f"{_int(metres)} m"
-    km = metres / 1000
-    return f"{_int(km) if km == int(km) else _dec(km)} km"
+    return fmt.length(metres, lang="sv")
 
 
 def scale_bar_length(width_m: float, share: float = SCALE_BAR_SHARE) -> int:
@@ -263,7 +256,7 @@ def _missing(snapshot: dict, what: str) -> str:
 
 def _period(snapshot: dict, key: str) -> str:
     start, end = _section(snapshot, key, "start"), _section(snapshot, key, "end")
-    return f"{start} – {end}" if start and end else ""
+    return fmt.period(start, end, lang="sv") if start and end else ""
 
 
 # --- Figures ------------------------------------------------------------------------------
@@ -383,17 +376,42 @@ def draw_trend(snapshot: dict) -> Chart:
     """Vertical bars, one per month of the period."""
     key, caption = "trend", "Observationer per månad"
     intro = "Stapeldiagram över observationer per månad"
-    trend = _section(snapshot, "when", "trend") or []
+    trend = _section(snapshot, "when", "months") or []
     with rc_context(_RC):
         if not any(m.get("count") for m in trend):
             return _empty(key, SVG, NO_OBSERVATIONS, intro, caption)
 
-        labels = [str(m.get("label") or m.get("month") or "") for m in trend]
+        labels = [_month_label(m) for m in trend]
         counts = [int(m.get("count") or 0) for m in trend]
+        partial = [bool(m.get("partial")) for m in trend]
         fig = _figure(6.5)
         ax = fig.add_subplot()
         x = np.arange(len(trend))
-        bars = ax.bar(x, counts, 0.7, color=DARK_BLUE)
+        bars = ax.bar(
+            x,
+            counts,
+            0.7,
+            color=[LIGHT_BLUE if p else DARK_BLUE for p in partial],
+            hatch=["////" if p else "" for p in partial],
+            edgecolor=DARK_BLUE,
+            linewidth=0.6,
+        )
+        if any(partial):
+            ax.legend(
+                handles=[
+                    Patch(facecolor=DARK_BLUE, label="Hel månad"),
+                    Patch(
+                        facecolor=LIGHT_BLUE,
+                        hatch="////",
+                        edgecolor=DARK_BLUE,
+                        label="Del av månad (perioden skär månaden)",
+                    ),
+                ],
+                loc="lower right",
+                bbox_to_anchor=(1, 1),
+                ncols=2,
+                borderaxespad=0.2,
+            )
         if len(trend) <= 24:
             ax.bar_label(bars, labels=[_int(n) for n in counts], padding=2, fontsize=7.5)
         many = len(trend) > 8
@@ -410,10 +428,18 @@ def draw_trend(snapshot: dict) -> Chart:
         ax.margins(y=0.15)
         _value_axis(ax, "y")
 
-        top = max(range(len(counts)), key=lambda i: (counts[i], -i))
-        parts = [f"{label} {_int(n)}" for label, n in zip(labels, counts, strict=True)]
-        alt = f"{intro}: {', '.join(parts)}. Flest i {labels[top]} ({_int(counts[top])})."
+        parts = [f"{wording.month(m)} {_int(n)}" for m, n in zip(trend, counts, strict=True)]
+        alt = f"{intro}: {'; '.join(parts)}."
+        if any(partial):
+            alt += " " + wording.partial_months_note()
         return _save(fig, key, SVG, alt, caption)
+
+
+def _month_label(month: dict) -> str:
+    """ "okt. 2026", with an asterisk for a month the period cuts."""
+    first = month.get("month") or ""
+    label = fmt.month_short(first + "-01", lang="sv") if len(first) == 7 else str(first)
+    return f"{label}*" if month.get("partial") else label
 
 
 def draw_groups(snapshot: dict) -> Chart:
@@ -428,7 +454,9 @@ def draw_groups(snapshot: dict) -> Chart:
 
         labels = [_wrap(str(g.get("label", ""))) for g in groups]
         counts = [int(g.get("count") or 0) for g in groups]
-        shares = [g.get("share") for g in groups]
+        total = _total_observations(snapshot)
+        enough = (_section(snapshot, "rules", "enough") or False) and total > 0
+        shares = [int(g.get("count") or 0) / total if enough else None for g in groups]
         values = [
             f"{_int(n)} ({_pct(s)})" if s is not None else _int(n)
             for n, s in zip(counts, shares, strict=True)
@@ -505,8 +533,7 @@ def draw_time_matrix(snapshot: dict) -> Chart:
     key, caption = "time_matrix", "Observationer per veckodag och timme"
     intro = "Värmematris över observationer per veckodag och timme"
     when = _section(snapshot, "when") or {}
-    weekdays = list(when.get("weekdays") or WEEKDAYS)[:7]
-    weekdays += list(WEEKDAYS[len(weekdays) :])
+    weekdays = [fmt.weekday(d, lang="sv").capitalize() for d in range(7)]
     rows = list(when.get("matrix") or [])[:7]
     matrix = np.zeros((7, 24), dtype=int)
     for d, row in enumerate(rows):
@@ -544,30 +571,15 @@ def draw_time_matrix(snapshot: dict) -> Chart:
         colorbar.outline.set_visible(False)
 
         total = int(matrix.sum())
-        day, hour = np.unravel_index(int(matrix.argmax()), matrix.shape)
-        peak_hours = when.get("peak_hours") or _peak_hours(matrix)
-        busiest = when.get("busiest_weekdays") or _busiest_weekdays(matrix, weekdays)
         alt = (
             f"{intro}, veckodagar i rader och timmar i kolumner, totalt {_int(total)} "
-            f"observationer. Flest under en enskild timme {weekdays[day]} kl. {_hours(hour)} "
-            f"({_int(matrix[day, hour])} observationer). "
-            f"Timmar med flest observationer: kl. {_join([_hours(h) for h in peak_hours])}. "
-            f"Mest belastade veckodagar: {_join(list(busiest))}."
+            "observationer. "
         )
+        if _section(snapshot, "rules", "enough"):
+            alt += wording.peaks_summary(when["peaks"])
+        else:
+            alt += wording.thin_data(total, _section(snapshot, "rules", "min_observations") or 0)
         return _save(fig, key, PNG, alt, caption)
-
-
-def _peak_hours(matrix: np.ndarray, top: int = 3) -> list[int]:
-    """As scenes.analysis.peak_hours: the busiest hours over the week, in hour order."""
-    totals = matrix.sum(axis=0)
-    ranked = sorted((h for h in range(24) if totals[h] > 0), key=lambda h: (-totals[h], h))
-    return sorted(ranked[:top])
-
-
-def _busiest_weekdays(matrix: np.ndarray, weekdays: Sequence[str], top: int = 2) -> list[str]:
-    totals = matrix.sum(axis=1)
-    ranked = sorted((d for d in range(7) if totals[d] > 0), key=lambda d: (-totals[d], d))
-    return [weekdays[d] for d in sorted(ranked[:top])]
 
 
 # --- The map ------------------------------------------------------------------------------
@@ -628,311 +640,16 @@ def _label_point(polygons: Iterable[Polygon]) -> tuple[float, float] | None:
     return best
 
 
-def _map_extent(map_: dict) -> tuple[float, float, float, float] | None:
-    """The snapshot's extent, or the bounds of whatever is drawn when it has none."""
-    extent = map_.get("extent")
-    if extent and len(extent) == 4 and all(v is not None for v in extent):
-        minx, miny, maxx, maxy = (float(v) for v in extent)
-        if maxx >= minx and maxy >= miny:
-            return minx, miny, maxx, maxy
-    xs: list[float] = []
-    ys: list[float] = []
-    for item in [*(map_.get("scenes") or []), *(map_.get("places") or [])]:
-        for polygon in item.get("polygons") or []:
-            for ring in polygon:
-                for x, y in ring:
-                    xs.append(x)
-                    ys.append(y)
-        if item.get("point"):
-            xs.append(item["point"][0])
-            ys.append(item["point"][1])
-    for cell in map_.get("cells") or []:
-        x0, y0, x1, y1 = cell["bounds"]
-        xs += [x0, x1]
-        ys += [y0, y1]
-    if not xs:
-        return None
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-MAP_MIN_SPAN_M = 200.0  # never zoom in further than this (a single point, one cell)
-MAP_MARGIN = 0.1  # of the span, on each side
-MAP_MIN_HEIGHT_CM, MAP_MAX_HEIGHT_CM = 7.0, 13.5  # the whole chart stays under 15 cm
-MAP_SCENE_LABELS = 12  # name the scenes when there are between 2 and this many
-# The furniture sits outside the map frame, so it never hides data (inches):
-MAP_PAD_IN = 0.05  # around everything
-MAP_BAND_IN = 0.42  # below the map: the scale bar (left) and the legend (right)
-MAP_COLUMN_IN = 1.0  # right of the map: the north arrow above the colour bar
-MAP_ARROW_IN = 0.7  # the top of that column that the north arrow takes
-
-
-def _map_limits(
-    extent: tuple[float, float, float, float], width_in: float
-) -> tuple[float, float, float, float, float]:
-    """(minx, miny, maxx, maxy, height_in): the extent padded, then widened in x or y to
-    fill a map `width_in` wide whose height stays between the min and max height."""
-    minx, miny, maxx, maxy = extent
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    span_x = max(maxx - minx, MAP_MIN_SPAN_M) * (1 + 2 * MAP_MARGIN)
-    span_y = max(maxy - miny, MAP_MIN_SPAN_M) * (1 + 2 * MAP_MARGIN)
-    height_in = min(max(width_in * span_y / span_x, MAP_MIN_HEIGHT_CM * CM), MAP_MAX_HEIGHT_CM * CM)
-    if span_y / span_x > height_in / width_in:
-        span_x = span_y * width_in / height_in
-    else:
-        span_y = span_x * height_in / width_in
-    return cx - span_x / 2, cy - span_y / 2, cx + span_x / 2, cy + span_y / 2, height_in
-
-
-def draw_map(snapshot: dict) -> Chart:
-    """ "Var?": scene boundaries, sub-places, hotspot cells shaded by count, scale and north.
-
-    Drawn only from snapshot["where"]["map"], in SWEREF 99 TM metres at equal aspect. The
-    map frame is 16 cm minus a right-hand column (north arrow, colour bar) wide, and between
-    7 and 13.5 cm high; a band below it holds the scale bar and the legend (the whole chart
-    is at most about 14.8 cm high).
-    """
-    key = "map"
-    map_ = _section(snapshot, "where", "map") or {}
-    cell_m = _section(snapshot, "where", "cell_m")
-    scenes = [s for s in map_.get("scenes") or [] if s.get("polygons")]
-    places = [p for p in map_.get("places") or [] if p.get("point") or p.get("polygons")]
-    cells = [c for c in map_.get("cells") or [] if c.get("count")]
-    caption = "Var? Scenområden, delplatser och observationer per ruta" + (
-        f" om {_int(cell_m)} × {_int(cell_m)} m" if cell_m else ""
-    )
-    intro = "Karta i SWEREF 99 TM"
-    if len(scenes) == 1:
-        intro += f" över scenområdet {scenes[0].get('name', '')}".rstrip()
-    elif scenes:
-        intro += f" över {_int(len(scenes))} scenområden"
-    extent = _map_extent(map_)
-    with rc_context(_RC):
-        if extent is None:
-            return _empty(key, SVG, NO_OBSERVATIONS, "Karta", caption)
-
-        width_in = WIDTH_CM * CM
-        map_w = width_in - MAP_COLUMN_IN - 2 * MAP_PAD_IN
-        minx, miny, maxx, maxy, map_h = _map_limits(extent, map_w)
-        height_in = map_h + MAP_BAND_IN + 2 * MAP_PAD_IN
-        fig = _figure(height_in / CM, layout=None)
-        # (left, bottom, width, height) of the map frame, in inches.
-        frame = (MAP_PAD_IN, MAP_PAD_IN + MAP_BAND_IN, map_w, map_h)
-        ax = fig.add_axes(_fraction(frame, width_in, height_in))
-        ax.set_xlim(minx, maxx)
-        ax.set_ylim(miny, maxy)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(True)
-            spine.set_color("#999999")
-            spine.set_linewidth(0.6)
-        legend: list[Any] = []
-
-        # The fill goes under the cells, the outline over them.
-        for scene in scenes:
-            path = polygon_path(scene["polygons"])
-            if path is not None:
-                ax.add_patch(PathPatch(path, facecolor=SCENE_FILL, edgecolor="none", zorder=1))
-                ax.add_patch(
-                    PathPatch(path, facecolor="none", edgecolor=SCENE_EDGE, linewidth=1.2, zorder=3)
-                )
-        if scenes:
-            legend.append(
-                Patch(facecolor=SCENE_FILL, edgecolor=SCENE_EDGE, linewidth=1.2, label="Scenområde")
-            )
-        if 1 < len(scenes) <= MAP_SCENE_LABELS:
-            for scene in scenes:
-                point = _label_point(scene["polygons"])
-                if point and scene.get("name"):
-                    ax.annotate(
-                        scene["name"],
-                        point,
-                        xytext=(0, 6),
-                        textcoords="offset points",
-                        ha="center",
-                        va="bottom",
-                        fontsize=7,
-                        color=SCENE_EDGE,
-                        bbox=_halo(),
-                        zorder=6,
-                        annotation_clip=True,
-                    )
-
-        # Hotspot cells, shaded by count; the busiest drawn last, on top.
-        busiest = 0
-        if cells:
-            counts = np.array([int(c["count"]) for c in cells])
-            busiest = int(counts.max())
-            squares = [
-                ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
-                for x0, y0, x1, y1 in (c["bounds"] for c in cells)
-            ]
-            order = np.argsort(counts, kind="stable")
-            collection = PolyCollection(
-                [squares[i] for i in order],
-                array=counts[order],
-                cmap=CMAP,
-                norm=Normalize(vmin=1 if busiest > 1 else 0, vmax=busiest),
-                edgecolors="face",
-                linewidths=0.2,  # tiny cells of a county map stay visible
-                alpha=0.9,
-                zorder=2,
-            )
-            ax.add_collection(collection)
-            column_x = MAP_PAD_IN + map_w + 0.15
-            bar_h = min(frame[3] - MAP_ARROW_IN - 0.1, 3.0)
-            cax = fig.add_axes(
-                _fraction((column_x, frame[1] + 0.05, 0.14, bar_h), width_in, height_in)
-            )
-            colorbar = fig.colorbar(collection, cax=cax)
-            colorbar.set_label("Observationer per cell")
-            colorbar.locator = _count_locator()
-            colorbar.update_ticks()
-            colorbar.outline.set_visible(False)
-        else:
-            _note(ax, NO_OBSERVATIONS)
-
-        # Sub-places: areas as dashed outlines, points as markers, each with its name.
-        area_style = {"edgecolor": PLACE_EDGE, "linewidth": 1.0, "linestyle": (0, (4, 2))}
-        point_style = {
-            "marker": "^",
-            "markersize": 7,
-            "markerfacecolor": "white",
-            "markeredgecolor": PLACE_EDGE,
-            "markeredgewidth": 1.2,
-            "linestyle": "none",
-        }
-        for place in places:
-            name = place.get("name", "")
-            if place.get("polygons"):
-                path = polygon_path(place["polygons"])
-                if path is not None:
-                    ax.add_patch(PathPatch(path, facecolor="none", zorder=4, **area_style))
-                anchor = _label_point(place["polygons"])
-                offset, align = (0, 0), ("center", "center")
-            else:
-                anchor = (float(place["point"][0]), float(place["point"][1]))
-                ax.plot(*anchor, zorder=5, **point_style)
-                offset, align = (6, 4), ("left", "bottom")
-            if anchor and name:
-                ax.annotate(
-                    name,
-                    anchor,
-                    xytext=offset,
-                    textcoords="offset points",
-                    ha=align[0],
-                    va=align[1],
-                    fontsize=7.5,
-                    bbox=_halo(),
-                    zorder=6,
-                    annotation_clip=True,
-                )
-        if any(p.get("polygons") for p in places):
-            legend.append(Patch(facecolor="none", label="Delplats (område)", **area_style))
-        if any(not p.get("polygons") for p in places):
-            legend.append(Line2D([], [], label="Delplats (punkt)", **point_style))
-
-        # The furniture, outside the frame.
-        length = _scale_bar(fig, frame, (maxx - minx) / map_w)
-        _north_arrow(fig, frame)
-        if legend:
-            fig.legend(
-                handles=legend,
-                loc="center right",
-                bbox_to_anchor=(
-                    (frame[0] + frame[2]) / width_in,
-                    (MAP_PAD_IN + MAP_BAND_IN / 2) / height_in,
-                ),
-                ncols=len(legend),
-                fontsize=7,
-                handlelength=1.6,
-                columnspacing=1.2,
-                borderaxespad=0,
-                borderpad=0,
-            )
-
-        alt = f"{intro}."
-        if cells:
-            where = ""
-            hotspots = _section(snapshot, "where", "hotspots") or []
-            if hotspots and hotspots[0].get("place") and hotspots[0].get("count") == busiest:
-                where = f", i delplatsen {hotspots[0]['place']}"
-            alt += (
-                f" {_int(len(cells))} rutor"
-                + (f" om {_int(cell_m)} × {_int(cell_m)} m" if cell_m else "")
-                + f" har observationer; den mest belastade rutan har {_int(busiest)}"
-                + f" observationer{where}."
-            )
-        else:
-            alt += f" {NO_OBSERVATIONS}."
-        if places:
-            alt += f" Delplatser: {_join([p.get('name', '') for p in places])}."
-        alt += f" Skalstock {format_length(length)}."
-        return _save(fig, key, SVG, alt, caption)
-
-
-def _fraction(box: tuple[float, float, float, float], width_in: float, height_in: float):
-    """A (left, bottom, width, height) box in inches as fractions of the figure."""
-    left, bottom, width, height = box
-    return (left / width_in, bottom / height_in, width / width_in, height / height_in)
-
-
 def _halo(pad: float = 0.15) -> dict:
     """A white box behind text on the map (a halo that keeps the text as text)."""
     return {"boxstyle": f"round,pad={pad}", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 
 
-def _scale_bar(fig: Figure, frame: tuple[float, ...], metres_per_inch: float) -> int:
-    """A black-and-white bar of a round length under the map's lower left corner, labelled
-    above; drawn in inches, at the map's own scale. Answers with the length in metres."""
-    length = scale_bar_length(frame[2] * metres_per_inch)
-    bar_in = length / metres_per_inch
-    x0, y0 = frame[0], MAP_PAD_IN + 0.08
-    inches = fig.dpi_scale_trans
-    for i, colour in enumerate((INK, "white")):
-        fig.add_artist(
-            Rectangle(
-                (x0 + i * bar_in / 2, y0),
-                bar_in / 2,
-                0.06,
-                facecolor=colour,
-                edgecolor=INK,
-                linewidth=0.6,
-                transform=inches,
-            )
-        )
-    fig.text(
-        x0 + bar_in / 2,
-        y0 + 0.1,
-        format_length(length),
-        ha="center",
-        va="bottom",
-        fontsize=7.5,
-        transform=inches,
-    )
-    return length
+def draw_map(snapshot: dict) -> Chart:
+    """The map of "Var?": drawn by situation_reports.maps (its own module)."""
+    from .maps import draw_map as draw
 
-
-def _north_arrow(fig: Figure, frame: tuple[float, ...]) -> None:
-    """An arrow pointing up (grid north) under an "N", right of the map's upper corner."""
-    x = frame[0] + frame[2] + 0.3
-    top = frame[1] + frame[3]
-    inches = fig.dpi_scale_trans
-    fig.text(x, top, "N", ha="center", va="top", fontsize=10, fontweight="bold", transform=inches)
-    fig.add_artist(
-        FancyArrowPatch(
-            (x, top - MAP_ARROW_IN + 0.15),
-            (x, top - 0.19),
-            arrowstyle="-|>,head_width=0.3,head_length=0.6",
-            color=INK,
-            linewidth=1.6,
-            shrinkA=0,
-            shrinkB=0,
-            mutation_scale=12,
-            transform=inches,
-        )
-    )
+    return draw(snapshot)
 
 
 def _note(ax, message: str) -> None:

@@ -14,11 +14,21 @@ from scenes.filters import DEFAULT_PERIOD_DAYS
 from scenes.models import Scene
 
 from . import services
-from .models import Frequency, Scope
+from .models import Frequency, Kind, Scope
 from .permissions import may_request_county, municipality_choices
 
 
 class ReportRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of report"),
+        choices=[
+            (Kind.LAGESBILD.value, _("Lägesbild (situation report)")),
+            (Kind.ATGARDSPLAN.value, _("Åtgärdsplan (action plan) of a municipality")),
+        ],
+        initial=Kind.LAGESBILD.value,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     scope = forms.ChoiceField(label=_("The report covers"), widget=forms.RadioSelect)
     scene = forms.ModelChoiceField(
         label=_("Scene"), queryset=Scene.objects.none(), required=False,
@@ -57,6 +67,8 @@ class ReportRequestForm(forms.Form):
         scope = cleaned.get("scope")
         if scope == Scope.SCENE and not cleaned.get("scene"):
             self.add_error("scene", _("Choose the scene the report is about."))
+        if cleaned.get("kind") == Kind.ATGARDSPLAN and scope != Scope.MUNICIPALITY:
+            self.add_error("scope", _("An action plan is made for a municipality."))
         if scope == Scope.MUNICIPALITY and not cleaned.get("municipality"):
             self.add_error("municipality", _("Choose the municipality the report is about."))
         start, end = cleaned.get("start"), cleaned.get("end")
@@ -78,6 +90,7 @@ class ReportRequestForm(forms.Form):
                 end=data["end"],
                 scene=data.get("scene"),
                 municipality=data.get("municipality"),
+                kind=data.get("kind") or Kind.LAGESBILD,
             )
         except ValidationError as error:
             self.add_error(None, error)

@@ -36,6 +36,7 @@ def report_path(report: Report, filename: str) -> str:
 class Kind(models.TextChoices):
     LAGESBILD = "lagesbild", _("Situation report")
     EVALUATION = "evaluation", _("Evaluation report")
+    ATGARDSPLAN = "atgardsplan", _("Action plan")
 
 
 class Scope(models.TextChoices):
@@ -201,7 +202,7 @@ class Report(models.Model):
         end = self.period_start - timedelta(days=1)
         return end - timedelta(days=self.period_days - 1), end
 
-    def filename(self) -> str:
+    def filename(self, extension: str = "pdf") -> str:
         from django.utils.text import slugify
 
-        return f"{slugify(self.title) or 'lagesbild'}.pdf"
+        return f"{slugify(self.title) or self.kind}.{extension}"

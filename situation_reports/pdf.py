@@ -16,9 +16,9 @@ description prints as those characters and fetches nothing.
 
 Accessible, in Swedish. The document is `<html lang="sv">` and is written as tagged
 PDF/UA-1: headings in order, tables with header cells and captions, every chart with a text
-alternative, and the title shown as the window title. Numbers are formatted the Swedish way
-(decimal comma, a narrow no-break space between thousands, "12,5 %") by the small helpers
-below, so the template only places ready-made strings.
+alternative, and the title shown as the window title. Numbers and figures are put into words by
+`ods_platform.lib.formatting` and `scenes.wording`, the same functions the pages use, so the
+template only places ready-made strings.
 """
 
 from __future__ import annotations
@@ -26,22 +26,25 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ods_platform.lib import formatting as fmt
+from scenes import wording
+
+from .charts import CHART_KEYS, NO_OBSERVATIONS
+from .snapshot import NO_PLACE, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +59,8 @@ STYLESHEET = "css/report-print.css"
 PDF_VARIANT = "pdf/ua-1"
 GENERATOR = "ODS-plattformen"
 
-NO_OBSERVATIONS = "Inga observationer under perioden."
 
-CHART_KEYS = ("categories", "trend", "time_matrix", "groups", "insecurity", "map")
 CHART_MIME_TYPES = frozenset({"image/svg+xml", "image/png"})
-
-# Number formatting. Swedish: decimal comma, thousands apart by a narrow no-break space,
-# a no-break space before "%", and a real minus sign.
-THOUSANDS = "\u202f"  # NARROW NO-BREAK SPACE
-NBSP = "\u00a0"
-MINUS = "\u2212"
-DASH = "–"  # shown for a value that does not exist (no previous period to compare with)
 
 
 # --- Fetching -------------------------------------------------------------------------------
@@ -185,92 +179,11 @@ class StaticOnlyFetcher(URLFetcher):
         return name
 
 
-# --- Swedish formatting ---------------------------------------------------------------------
-
-
-def _rounded(value: float, decimals: int) -> Decimal:
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
-def format_int(value: int | None) -> str:
-    """1248 → "1 248" (narrow no-break space); None → "–"."""
-    if value is None:
-        return DASH
-    text = f"{abs(int(value)):,}".replace(",", THOUSANDS)
-    return f"{MINUS}{text}" if value < 0 else text
-
-
-def format_decimal(value: float | None, decimals: int = 1) -> str:
-    """3.109 → "3,1"; None → "–"."""
-    if value is None:
-        return DASH
-    number = _rounded(value, decimals)
-    if number == 0:
-        number = abs(number)
-    whole, _, fraction = f"{abs(number):f}".partition(".")
-    text = format_int(int(whole)) + (f",{fraction}" if fraction else "")
-    return f"{MINUS}{text}" if number < 0 else text
-
-
-def format_percent(share: float | None, decimals: int = 1) -> str:
-    """A share as a percentage: 0.125 → "12,5 %"; None → "–"."""
-    if share is None:
-        return DASH
-    return f"{format_decimal(share * 100, decimals)}{NBSP}%"
-
-
-def format_change(change: float | None, decimals: int = 1) -> str:
-    """A relative change with its sign: 0.25 → "+25,0 %", -0.1 → "−10,0 %"; None → "–"."""
-    if change is None:
-        return DASH
-    text = format_percent(change, decimals)
-    return text if text.startswith((MINUS, "0")) else f"+{text}"
-
-
-def format_hours(hours: Iterable[int]) -> str:
-    """Peak hours as clock ranges, joined when they follow each other.
-
-    [21] → "kl. 21–22", [20, 21, 22] → "kl. 20–23", [8, 21] → "kl. 8–9 och 21–22".
-    """
-    runs: list[list[int]] = []
-    for hour in sorted(set(hours)):
-        if runs and hour == runs[-1][1]:
-            runs[-1][1] = hour + 1
-        else:
-            runs.append([hour, hour + 1])
-    if not runs:
-        return ""
-    return f"kl.{NBSP}" + join_words(f"{start}–{end}" for start, end in runs)
-
-
-def count_noun(n: int, singular: str, plural: str) -> str:
-    """1 → "1 observation", 1248 → "1 248 observationer"."""
-    return f"{format_int(n)} {singular if n == 1 else plural}"
-
-
-def join_words(words: Iterable[str]) -> str:
-    """["a", "b", "c"] → "a, b och c"."""
-    items = [str(word) for word in words]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} och {items[-1]}"
-
-
-def format_datetime(value: str | None) -> str:
-    """An ISO datetime as local Stockholm time: "2026-11-26 kl. 06:15"."""
-    if not value:
-        return DASH
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
-    return f"{moment:%Y-%m-%d} kl.{NBSP}{moment:%H:%M}"
-
-
-def format_period(start: str, end: str) -> str:
-    return f"{start} – {end}"
-
-
 # --- The context the template draws ---------------------------------------------------------
+#
+# Every number is put into words here, by ods_platform.lib.formatting and scenes.wording (the
+# same functions the pages use), under the rules the snapshot recorded (rules.enough: the
+# thin-data minimum; what.change: whether a change may be stated).
 
 
 class ChartLike(Protocol):
@@ -316,140 +229,217 @@ def _chart_views(charts: Mapping[str, ChartLike] | None) -> dict[str, ChartView]
     return views
 
 
-def _count_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+def _share(part: int, whole: int, enough: bool) -> str:
+    """A share only where the thin-data rule allows one; else "–"."""
+    return fmt.percent(part / whole) if enough and whole else fmt.DASH
+
+
+def _count_rows(rows: Sequence[Mapping[str, Any]], total: int, enough: bool) -> list[dict]:
     return [
         {
             "label": row["label"],
-            "count": format_int(row["count"]),
-            "share": format_percent(row["share"]),
+            "count": fmt.integer(row["count"]),
+            "share": _share(row["count"], total, enough),
         }
         for row in rows
     ]
 
 
-def _change_cell(count: int, previous: int, change: float | None) -> str:
-    if change is None and previous == 0 and count > 0:
-        return "ny"
-    return format_change(change)
+def _limit_text(limit: Mapping[str, Any]) -> str:
+    kind = limit.get("kind")
+    if kind == "text":
+        return limit["text"]
+    if kind == "general":
+        return (
+            "Observationerna är det teamens personal har sett och loggat i plattformen, inte "
+            "en fullständig räkning av allt som händer på platsen."
+        )
+    if kind == "none":
+        return "Inga observationer finns för perioden: problembilden kan inte beskrivas."
+    if kind == "thin":
+        return wording.thin_data(limit["count"], limit["min"])
+    if kind == "few_days":
+        return (
+            f"Observationer finns för {fmt.integer(limit['days'])} av periodens "
+            f"{fmt.integer(limit['period_days'])} dagar; dagar utan loggning kan ha haft "
+            "händelser."
+        )
+    if kind == "missing_sources":
+        return f"Källor utan observationer under perioden: {', '.join(limit['labels'])}."
+    if kind == "no_indicators":
+        return (
+            "Inga indikatorer (till exempel polisanmälningar eller trygghetsmätningar) är "
+            "kopplade till platsen."
+        )
+    if kind == "indicator_stale":
+        return f"Indikatorn {limit['name']} har inga värden för perioden."
+    if kind == "no_assessment":
+        return f"Ingen symtombedömning finns för {limit['scene']}."
+    if kind == "stale_assessment":
+        return (
+            f"Den senaste symtombedömningen för {limit['scene']} är från "
+            f"{fmt.date(limit['assessed_on'])}, äldre än ett halvår."
+        )
+    return ""
 
 
 def _cover(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     period, previous = snapshot["period"], snapshot["previous_period"]
     scope = snapshot["scope"]
+    label = scope["label"]
+    if scope["kind"] != "scene":
+        label = f"{label}: {fmt.count(scope.get('scenes', 0), 'scen', 'scener')}"
     return {
         "scope_kind": SCOPE_KINDS.get(scope["kind"], scope["kind"]),
-        "scope_label": scope["label"],
-        "period": format_period(period["start"], period["end"]),
-        "period_days": format_int(period["days"]),
-        "previous_period": format_period(previous["start"], previous["end"]),
+        "scope_label": label,
+        "period": fmt.period(period["start"], period["end"]),
+        "period_days": fmt.integer(period["days"]),
+        "previous_period": fmt.period(previous["start"], previous["end"]),
         "requested_by": snapshot["requested_by"],
-        "generated_at": format_datetime(snapshot["generated_at"]),
+        "generated_at": fmt.datetime(snapshot["generated_at"]),
     }
 
 
-def _sources(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+def _sources(snapshot: Mapping[str, Any], enough: bool) -> dict[str, Any]:
     sources = snapshot["sources"]
+    total = sources["observations"]
     return {
-        "observations": count_noun(sources["observations"], "observation", "observationer"),
-        "by_source": _count_rows(sources["by_source"]),
-        "by_organisation": _count_rows(sources["by_organisation"]),
-        "days_with_observations": format_int(sources["days_with_observations"]),
-        "days": format_int(snapshot["period"]["days"]),
+        "observations": wording.observations(total),
+        "by_source": _count_rows(sources["by_source"], total, enough),
+        "by_organisation": _count_rows(sources["by_organisation"], total, enough),
+        "days_with_observations": fmt.integer(sources["days_with_observations"]),
+        "days": fmt.integer(snapshot["period"]["days"]),
         "indicators": [
             {
                 "name": row["name"],
                 "source": row["source"],
-                "latest": row["latest"] or "Inga värden",
+                "latest": fmt.date(row["latest"]) if row["latest"] else "Inga värden",
             }
             for row in sources["indicators"]
         ],
-        "limits": list(sources["limits"]),
+        "limits": [text for text in map(_limit_text, sources["limits"]) if text],
     }
 
 
-def _what(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+def _what(snapshot: Mapping[str, Any], minimum: int) -> dict[str, Any]:
     what = snapshot["what"]
+    change = what["change"]
+
+    def row_change(count: int, previous: int) -> str:
+        # A category's change obeys the same rule as the total's, on its own counts.
+        if not change["stated"] or count < minimum or previous < minimum or not previous:
+            return fmt.DASH
+        return fmt.change((count - previous) / previous)
+
     return {
-        "total": format_int(what["total"]),
-        "previous_total": format_int(what["previous_total"]),
-        "total_text": count_noun(what["total"], "observation", "observationer"),
-        "previous_total_text": count_noun(what["previous_total"], "observation", "observationer"),
-        "change": _change_cell(what["total"], what["previous_total"], what["change"]),
+        "total": fmt.integer(what["total"]),
+        "previous_total": fmt.integer(what["previous_total"]),
+        "total_text": wording.observations(what["total"]),
+        "previous_total_text": wording.observations(what["previous_total"]),
+        "change": fmt.change(change["value"]) if change["stated"] else fmt.DASH,
+        "change_text": wording.change(change, minimum),
         "has_previous": what["previous_total"] > 0,
         "categories": [
             {
                 "label": row["label"],
-                "count": format_int(row["count"]),
-                "previous": format_int(row["previous"]),
-                "change": _change_cell(row["count"], row["previous"], row["change"]),
+                "count": fmt.integer(row["count"]),
+                "previous": fmt.integer(row["previous"]),
+                "change": row_change(row["count"], row["previous"]),
             }
             for row in what["categories"]
         ],
+        "row_rule": (
+            f"En kategoris förändring anges bara när förändringen för hela underlaget kan "
+            f"anges och kategorin har minst {fmt.integer(minimum)} observationer i båda "
+            "perioderna."
+        ),
     }
 
 
-def _position(lat: float, lon: float) -> str:
-    return f"{format_decimal(lat, 5)}°{NBSP}N, {format_decimal(lon, 5)}°{NBSP}Ö"
-
-
-def _where(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+def _where(snapshot: Mapping[str, Any], enough: bool) -> dict[str, Any]:
     where = snapshot["where"]
-    shapes = where["map"]["scenes"] or where["map"]["places"] or where["map"]["cells"]
+    map_ = where["map"]
+    shapes = map_["scenes"] or map_["places"] or map_["cells"] or map_.get("landmarks")
+    total = snapshot["what"]["total"]
     return {
         # An empty map says nothing the sentence below it does not: drawn only with shapes.
         "show_map": bool(shapes),
-        "cell_m": format_int(where["cell_m"]),
+        "cell_m": fmt.integer(where["cell_m"]),
         "hotspots": [
             {
-                "rank": format_int(row["rank"]),
-                "count": format_int(row["count"]),
-                "share": format_percent(row["share"]),
-                "place": row["place"] or "Utan delplats",
-                "position": _position(row["lat"], row["lon"]),
+                "rank": fmt.integer(row["rank"]),
+                "count": fmt.integer(row["count"]),
+                "share": fmt.percent(row["share"]),
+                "place": row["place"] or NO_PLACE,
+                "position": fmt.position(row["lat"], row["lon"]),
             }
             for row in where["hotspots"]
-        ],
-        "places": _count_rows(where["places"]),
+        ]
+        if enough
+        else [],
+        "places": _count_rows(where["places"], total, enough),
     }
 
 
-def _when(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+def _peak_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "label": wording.peak_label(row),
+            "count": fmt.integer(row["count"]),
+            "share": fmt.percent(row["share"]),
+            "stands_out": "Ja" if row["stands_out"] else "Nej, inom slumpen",
+        }
+        for row in rows
+    ]
+
+
+def _when(snapshot: Mapping[str, Any], enough: bool) -> dict[str, Any]:
     when = snapshot["when"]
     weekday_totals = [sum(day) for day in when["matrix"]]
+    peaks = when["peaks"]
+    months = when["months"]
     return {
         "weekdays": [
-            {"label": label.capitalize(), "count": format_int(n)}
-            for label, n in zip(when["weekdays"], weekday_totals, strict=False)
+            {"label": fmt.weekday(d).capitalize(), "count": fmt.integer(n)}
+            for d, n in enumerate(weekday_totals)
         ],
-        "trend": [
-            {"label": row["label"], "count": format_int(row["count"])} for row in when["trend"]
+        "months": [
+            {"label": wording.month(m), "count": fmt.integer(m["count"]), "partial": m["partial"]}
+            for m in months
         ],
-        "peak_hours": format_hours(when["peak_hours"]),
-        "busiest_weekdays": join_words(when["busiest_weekdays"]),
-        "summary": when["summary"],
+        "partial_note": wording.partial_months_note() if any(m["partial"] for m in months) else "",
+        "peaks_text": wording.peaks_summary(peaks) if enough else "",
+        "peak_rule": wording.peak_rule(),
+        "peak_tables": [
+            ("veckodag och timme", _peak_rows(peaks["slots"])),
+            ("timme på dygnet", _peak_rows(peaks["hours"])),
+            ("veckodag", _peak_rows(peaks["weekdays"])),
+        ]
+        if enough
+        else [],
     }
 
 
-def _who(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+def _who(snapshot: Mapping[str, Any], enough: bool) -> dict[str, Any]:
     who = snapshot["who"]
     insecurity = who["insecurity"]
     answers = sum(insecurity["distribution"])
     return {
-        "groups": _count_rows(who["groups"]),
+        "groups": _count_rows(who["groups"], snapshot["what"]["total"], enough),
         "insecurity": {
-            "mean": format_decimal(insecurity["mean"]) if insecurity["mean"] is not None else "",
+            "mean": fmt.number(insecurity["mean"], 1) if insecurity["mean"] is not None else "",
             "previous_mean": (
-                format_decimal(insecurity["previous_mean"])
+                fmt.number(insecurity["previous_mean"], 1)
                 if insecurity["previous_mean"] is not None
                 else ""
             ),
-            "answers": count_noun(answers, "bedömning", "bedömningar"),
+            "answers": fmt.count(answers, "bedömning", "bedömningar"),
             "distribution": [
                 {
                     "rating": str(rating),
                     "meaning": INSECURITY_LABELS.get(rating, ""),
-                    "count": format_int(n),
-                    "share": format_percent(n / answers) if answers else DASH,
+                    "count": fmt.integer(n),
+                    "share": _share(n, answers, enough),
                 }
                 for rating, n in enumerate(insecurity["distribution"], start=1)
             ],
@@ -457,29 +447,85 @@ def _who(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _concentration_sentence(concentration: Mapping[str, Any], cell_m: int) -> str:
-    if concentration["share"] is None or not concentration["cells"]:
-        return ""
-    top = concentration["top_cells"]
-    where = (
-        "den mest belastade cellen" if top == 1 else f"de {format_int(top)} mest belastade cellerna"
-    )
-    cells = count_noun(concentration["cells"], "cell", "celler")
-    return (
-        f"{format_percent(concentration['share'])} av observationerna finns i {where} "
-        f"(10{NBSP}% av {cells} med observationer). "
-        f"En cell är en ruta på {format_int(cell_m)}{NBSP}×{NBSP}{format_int(cell_m)}{NBSP}meter."
-    )
-
-
-def _hotspot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+def _hotspot(snapshot: Mapping[str, Any], enough: bool) -> dict[str, Any]:
     hotspot = snapshot["hotspot"]
     return {
-        "concentration": _concentration_sentence(
+        "concentration": wording.concentration(
             hotspot["concentration"], snapshot["where"]["cell_m"]
-        ),
-        "symptoms": list(hotspot["symptoms"]),
+        )
+        if enough
+        else "",
+        "symptoms": [
+            {
+                **row,
+                "latest": _dated(row["latest"]),
+                "previous": _dated(row["previous"]),
+            }
+            for row in hotspot["symptoms"]
+        ],
     }
+
+
+def _dated(assessment: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if assessment is None:
+        return None
+    return {**assessment, "assessed_on": fmt.date(assessment["assessed_on"])}
+
+
+CONSEQUENCE_SYMPTOMS = ("Allmänheten undviker platsen", "Platsen upplevs som otrygg")
+
+
+def _causes(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    causes = snapshot.get("causes") or {"analyses": [], "controllers": []}
+    areas: dict[str, dict[str, Any]] = {}
+    for row in causes["analyses"]:
+        area = areas.setdefault(row["area"], {"label": row["area_label"], "rows": []})
+        area["rows"].append(row)
+    weak = [
+        f"{c['label']} ({fmt.integer(c['weak'])} av {fmt.integer(c['named'])} analyser)"
+        for c in causes["controllers"]
+        if c["weak"]
+    ]
+    symptoms = []
+    for row in snapshot["hotspot"]["symptoms"]:
+        if row["latest"]:
+            symptoms.append({"scene": row["scene"], "symptoms": row["latest"]["symptoms"]})
+    return {
+        "areas": list(areas.values()),
+        "count": fmt.integer(len(causes["analyses"])),
+        "controllers": [
+            {
+                "label": c["label"],
+                "named": fmt.integer(c["named"]),
+                "weak": fmt.integer(c["weak"]),
+            }
+            for c in causes["controllers"]
+        ],
+        "weak_text": (
+            "Svaga kontrollanter enligt analyserna: " + fmt.join(weak) + "."
+            if weak
+            else "Ingen analys har markerat en kontrollant som svag."
+        ),
+        "symptoms": symptoms,
+    }
+
+
+def _goal(goal: Mapping[str, Any] | str | None) -> str:
+    if not goal:
+        return ""
+    if isinstance(goal, str) or "text" in goal:
+        return goal if isinstance(goal, str) else goal["text"]
+    if not goal["indicator"]:
+        return ""
+    parts = [goal["indicator"]]
+    baseline, target = goal["baseline"], goal["target"]
+    if baseline is not None and target is not None:
+        parts.append(f"från {fmt.number(Decimal(baseline))} till {fmt.number(Decimal(target))}")
+    elif target is not None:
+        parts.append(f"till {fmt.number(Decimal(target))}")
+    if goal["date"]:
+        parts.append(f"senast {fmt.date(goal['date'])}")
+    return " ".join(parts)
 
 
 def _work(snapshot: Mapping[str, Any]) -> dict[str, Any]:
@@ -488,9 +534,10 @@ def _work(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         "cases": [
             {
                 **case,
-                "actions": format_int(case["actions"]),
-                "open_actions": format_int(case["open_actions"]),
-                "overdue_actions": format_int(case["overdue_actions"]),
+                "goal": _goal(case["goal"]),
+                "actions": fmt.integer(case["actions"]),
+                "open_actions": fmt.integer(case["open_actions"]),
+                "overdue_actions": fmt.integer(case["overdue_actions"]),
             }
             for case in work["cases"]
         ],
@@ -498,13 +545,13 @@ def _work(snapshot: Mapping[str, Any]) -> dict[str, Any]:
             {
                 "organisation": row["organisation"],
                 **{
-                    key: format_int(row[key])
+                    key: fmt.integer(row[key])
                     for key in ("planned", "ongoing", "done", "cancelled", "overdue")
                 },
             }
             for row in work["actions_by_organisation"]
         ],
-        "overdue": list(work["overdue"]),
+        "overdue": [{**row, "due_on": fmt.date(row["due_on"])} for row in work["overdue"]],
     }
 
 
@@ -512,11 +559,13 @@ def report_context(
     snapshot: Mapping[str, Any], charts: Mapping[str, ChartLike] | None = None
 ) -> dict[str, Any]:
     """Everything the template shows, numbers already formatted, free text left as it is
-    (the template escapes it). Raises ValueError for a snapshot version it does not know."""
-    if snapshot.get("version") != 1:
-        raise ValueError(f"Unsupported snapshot version: {snapshot.get('version')!r}")
+    (the template escapes it). An older snapshot is upgraded first; raises ValueError for a
+    version it does not know."""
+    snapshot = upgrade(dict(snapshot))
     observations = snapshot["sources"]["observations"]
     insecurity = snapshot["who"]["insecurity"]
+    rules = snapshot["rules"]
+    enough, minimum = rules["enough"], rules["min_observations"]
     return {
         "title": snapshot["title"],
         "stylesheet_url": STATIC_BASE_URL + STYLESHEET,
@@ -524,19 +573,27 @@ def report_context(
         "created": snapshot["generated_at"],
         "description": (
             f"Lägesbild för {snapshot['scope']['label']}, "
-            f"{format_period(snapshot['period']['start'], snapshot['period']['end'])}"
+            f"{fmt.period(snapshot['period']['start'], snapshot['period']['end'])}"
         ),
-        "no_observations": NO_OBSERVATIONS,
+        "no_observations": f"{NO_OBSERVATIONS}.",
         "has_observations": observations > 0,
+        "enough": enough,
+        "thin_data": "" if enough else wording.thin_data(observations, minimum),
         "has_insecurity": insecurity["mean"] is not None and sum(insecurity["distribution"]) > 0,
         "cover": _cover(snapshot),
-        "sources": _sources(snapshot),
-        "what": _what(snapshot),
-        "where": _where(snapshot),
-        "when": _when(snapshot),
-        "who": _who(snapshot),
-        "hotspot": _hotspot(snapshot),
-        "place": {"scenes": list(snapshot["place"]["scenes"])},
+        "sources": _sources(snapshot, enough),
+        "what": _what(snapshot, minimum),
+        "where": _where(snapshot, enough),
+        "when": _when(snapshot, enough),
+        "who": _who(snapshot, enough),
+        "hotspot": _hotspot(snapshot, enough),
+        "causes": _causes(snapshot),
+        "place": {
+            "scenes": [
+                {**scene, "identified_on": fmt.date(scene["identified_on"])}
+                for scene in snapshot["place"]["scenes"]
+            ]
+        },
         "work": _work(snapshot),
         "charts": _chart_views(charts),
     }

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Report, ReportSubscription, Scope
+from .models import Kind, Report, ReportSubscription, Scope
 from .permissions import report_scenes
 
 logger = logging.getLogger(__name__)
@@ -26,8 +26,9 @@ logger = logging.getLogger(__name__)
 MAX_PERIOD_DAYS = 731
 
 
-def report_title(label: str, start: date, end: date) -> str:
-    return f"Lägesbild {label} {start:%Y-%m-%d} – {end:%Y-%m-%d}"
+def report_title(label: str, start: date, end: date, kind: str = Kind.LAGESBILD) -> str:
+    name = "Åtgärdsplan" if kind == Kind.ATGARDSPLAN else "Lägesbild"
+    return f"{name} {label} {start:%Y-%m-%d} – {end:%Y-%m-%d}"
 
 
 def validate_period(start: date, end: date) -> None:
@@ -52,6 +53,7 @@ def request_report(
     scene=None,
     municipality=None,
     subscription: ReportSubscription | None = None,
+    kind: str = Kind.LAGESBILD,
 ) -> Report:
     """Create a queued report and publish its build once the transaction commits.
 
@@ -59,6 +61,10 @@ def request_report(
     (the page shows it; the API answers 400). The scene and municipality are only looked at
     for their own scope."""
     validate_period(start, end)
+    if kind not in (Kind.LAGESBILD, Kind.ATGARDSPLAN):
+        raise ValidationError(_("Choose a kind of report."), code="kind")
+    if kind == Kind.ATGARDSPLAN and scope != Scope.MUNICIPALITY:
+        raise ValidationError(_("An action plan is made for a municipality."), code="kind")
     scene_id = scene.pk if scope == Scope.SCENE and scene is not None else None
     municipality_id = (
         municipality.pk if scope == Scope.MUNICIPALITY and municipality is not None else None
@@ -86,12 +92,13 @@ def request_report(
         label = "Stockholms län"
     with transaction.atomic():
         report = Report.objects.create(
+            kind=kind,
             scope=scope,
             scene=scenes[0] if scope == Scope.SCENE else None,
             municipality=municipality if scope == Scope.MUNICIPALITY else None,
             period_start=start,
             period_end=end,
-            title=report_title(label, start, end),
+            title=report_title(label, start, end, kind),
             requested_by=user,
             subscription=subscription,
         )
@@ -109,6 +116,7 @@ def again(report: Report, user) -> Report:
         end=report.period_end,
         scene=report.scene,
         municipality=report.municipality,
+        kind=report.kind,
     )
 
 

@@ -9,51 +9,64 @@ Labels are resolved in Swedish when the snapshot is built. Dates are ISO strings
 (YYYY-MM-DD), times ISO datetimes in Europe/Stockholm. Map coordinates are SWEREF 99 TM
 metres (EPSG:3006), x east, y north.
 
-Schema (version 1)::
+Schema (version 2). Version 2 stores numbers, never sentences: the PDF puts every figure
+into words with `scenes.wording` and `ods_platform.lib.formatting`, as the pages do.
+Version 1 snapshots (with sentences) are upgraded on reading (`upgrade`)::
 
     {
-      "version": 1,
+      "version": 2,
+      "kind": "lagesbild",
       "title": "Lägesbild Sergels torg 2026-08-28 – 2026-11-25",
-      "scope": {"kind": "scene" | "municipality" | "county", "label": str},
+      "scope": {"kind": "scene" | "municipality" | "county", "label": str, "scenes": int},
       "period": {"start": date, "end": date, "days": int},          # inclusive dates
       "previous_period": {"start": date, "end": date},             # same length, just before
       "requested_by": {"name": str, "organisation": str},
       "generated_at": datetime,
+      "rules": {"min_observations": int, "enough": bool,          # the thin-data rule
+                "data_from": date | None},                        # first visible observation
       "sources": {
         "observations": int,                                       # in the period
-        "by_source": [{"label": str, "count": int, "share": float}],
-        "by_organisation": [{"label": str, "count": int, "share": float}],
+        "by_source": [{"label": str, "count": int}],
+        "by_organisation": [{"label": str, "count": int}],
         "days_with_observations": int,
         "indicators": [{"name": str, "source": str, "latest": date | None}],
-        "limits": [str],          # what the report does not know, in Swedish sentences
+        "limits": [{"kind": str, ...}],   # what the report does not know, as facts:
+          # {"kind": "general"}, {"kind": "none"}, {"kind": "thin", "count", "min"},
+          # {"kind": "few_days", "days", "period_days"}, {"kind": "missing_sources",
+          # "labels": [str]}, {"kind": "no_indicators"}, {"kind": "indicator_stale",
+          # "name"}, {"kind": "no_assessment", "scene"}, {"kind": "stale_assessment",
+          # "scene", "assessed_on"}, {"kind": "text", "text"} (upgraded version 1)
       },
       "what": {
-        "total": int, "previous_total": int, "change": float | None,   # relative, -0.25 = -25 %
-        "categories": [{"label": str, "count": int, "previous": int, "change": float | None}],
+        "total": int, "previous_total": int,
+        "change": {"count", "previous", "value": float | None, "stated": bool,
+                   "reason": str | None, "data_from": date | None},   # scenes.analysis.Change
+        "categories": [{"label": str, "count": int, "previous": int}],
       },
       "where": {
         "cell_m": int,
         "hotspots": [{"rank": int, "count": int, "share": float,
                       "lat": float, "lon": float, "place": str}],   # top 10, "" = no sub-place
-        "places": [{"label": str, "count": int, "share": float}],  # incl. "Utan delplats"
+        "places": [{"label": str, "count": int}],  # incl. "Utan delplats"
         "map": {
           "extent": [minx, miny, maxx, maxy],
           "scenes": [{"name": str, "polygons": [[ring, ...], ...]}],   # ring = [[x, y], ...]
           "places": [{"name": str, "kind": "point" | "area",
                       "point": [x, y] | None, "polygons": [[ring, ...]] | None}],
+          "landmarks": [{"name": str, "kind": str, "point": [x, y]}],
           "cells": [{"bounds": [x0, y0, x1, y1], "count": int}],    # all cells, busiest first
         },
       },
       "when": {
-        "weekdays": [str] * 7,                                    # Monday first
-        "matrix": [[int] * 24] * 7,
-        "trend": [{"month": "2026-09", "label": "sep 2026", "count": int}],
-        "peak_hours": [int],
-        "busiest_weekdays": [str],
-        "summary": str,                                          # the peaks in words
+        "matrix": [[int] * 24] * 7,                                # Monday first
+        "months": [{"month": "2026-09", "count": int, "days": int, "month_days": int,
+                    "partial": bool}],
+        "peaks": {"slots": [peak], "hours": [peak], "weekdays": [peak], "rule": {...}},
+        # peak = {"weekday": int | None, "hour": int | None, "count", "share", "expected",
+        #         "p_value", "stands_out": bool}        (scenes.analysis.ranked_peaks)
       },
       "who": {
-        "groups": [{"label": str, "count": int, "share": float}],
+        "groups": [{"label": str, "count": int}],
         "insecurity": {"mean": float | None, "previous_mean": float | None,
                        "distribution": [int] * 5},                # ratings 1..5
       },
@@ -65,6 +78,13 @@ Schema (version 1)::
         # assessment = {"assessed_on": date, "organisation": str, "symptoms": [str],
         #               "location_factors": [str]}   (no free text: see permissions.py)
       },
+      "causes": {                                    # the SARA analyses of the period
+        "analyses": [{"case": str, "scene": str, "area": str, "area_label": str,
+                      "place": str,     # no finding: free text stays with the team
+                      "controllers": [{"role": "handler" | "guardian" | "manager",
+                                       "label": str, "who": str, "weak": bool}]}],
+        "controllers": [{"role": str, "label": str, "named": int, "weak": int}],
+      },
       "place": {
         "scenes": [{"name": str, "municipality": str, "status": str, "area_type": str,
                     "place_type": str, "description": str, "identified_on": date,
@@ -73,7 +93,9 @@ Schema (version 1)::
                     "location_factors": [str]}],
       },
       "work": {
-        "cases": [{"title": str, "scene": str, "phase": str, "owner": str, "goal": str,
+        "cases": [{"title": str, "scene": str, "phase": str, "owner": str,
+                   "goal": {"indicator": str, "baseline": str | None, "target": str | None,
+                            "date": date | None},                 # decimals as strings
                    "actions": int, "open_actions": int, "overdue_actions": int}],
         "actions_by_organisation": [{"organisation": str, "planned": int, "ongoing": int,
                                      "done": int, "cancelled": int, "overdue": int}],
@@ -84,6 +106,7 @@ Schema (version 1)::
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -97,6 +120,7 @@ from scenes import analysis
 from scenes.filters import _day_start
 from scenes.models import (
     Indicator,
+    Landmark,
     LocationFactor,
     Observation,
     Scene,
@@ -108,21 +132,8 @@ from scenes.models import (
 
 from .permissions import report_scenes
 
-VERSION = 1
-WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
-WEEKDAYS_PLURAL = [
-    "måndagar",
-    "tisdagar",
-    "onsdagar",
-    "torsdagar",
-    "fredagar",
-    "lördagar",
-    "söndagar",
-]
-MONTHS = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+VERSION = 2
 HOTSPOT_ROWS = 10
-# Fewer observations than this, and the report says its shares and peaks are uncertain.
-THIN_DATA = 30
 # A symptom assessment older than this is reported as out of date.
 ASSESSMENT_STALE_DAYS = 183
 NO_PLACE = "Utan delplats"
@@ -132,23 +143,12 @@ class NothingToReport(Exception):
     """The requester may no longer see anything the report was asked for."""
 
 
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else 0.0
-
-
-def _change(now: int, before: int) -> float | None:
-    return (now - before) / before if before else None
-
-
 def _label(choices, value) -> str:
     return str(choices(value).label) if value in choices.values else str(value)
 
 
-def _counted(rows, total: int, labels=None) -> list[dict]:
-    return [
-        {"label": labels(v) if labels else str(v), "count": n, "share": _share(n, total)}
-        for v, n in rows
-    ]
+def _counted(rows, labels=None) -> list[dict]:
+    return [{"label": labels(v) if labels else str(v), "count": n} for v, n in rows]
 
 
 def _xy(point) -> list[float]:
@@ -174,25 +174,6 @@ def _assessment(a: SymptomAssessment | None) -> dict | None:
         "symptoms": [_label(Symptom, s) for s in a.symptoms],
         "location_factors": [_label(LocationFactor, f) for f in a.location_factors],
     }
-
-
-def _hour_range(hour: int) -> str:
-    return f"{hour:02d}–{(hour + 1) % 24:02d}"
-
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " och " + words[-1]
-
-
-def _peaks_in_words(matrix: list[list[int]], peak_hours: list[int]) -> tuple[list[str], str]:
-    totals = [sum(row) for row in matrix]
-    if not any(totals):
-        return [], "Inga observationer under perioden."
-    ranked = sorted((d for d in range(7) if totals[d]), key=lambda d: (-totals[d], d))[:2]
-    busiest = [WEEKDAYS[d] for d in sorted(ranked)]
-    hours = _join(["kl. " + _hour_range(h) for h in peak_hours])
-    days = _join([WEEKDAYS_PLURAL[d] for d in sorted(ranked)])
-    return busiest, f"Flest observationer {hours}, oftast på {days}."
 
 
 class SnapshotBuilder:
@@ -244,7 +225,16 @@ class SnapshotBuilder:
             prev_start, prev_end = r.previous_period()
             obs = self.observations(r.period_start, r.period_end)
             prev = self.observations(prev_start, prev_end)
-            total = obs.count()
+            visible = Observation.objects.visible_to(self.user).filter(scene_id__in=self.scene_ids)
+            self.result = analysis.analyse(
+                obs,
+                r.period_start,
+                r.period_end,
+                compare_with=prev,
+                data_from=analysis.first_observation_date(visible),
+                today=self.today,
+            )
+            total = self.result.total
             what = self.what(obs, prev, total)
             where = self.where(obs, total)
             when = self.when(obs)
@@ -252,8 +242,13 @@ class SnapshotBuilder:
             assessments = self.assessments()
             snapshot = {
                 "version": VERSION,
+                "kind": "lagesbild",
                 "title": r.title,
-                "scope": {"kind": r.scope, "label": self.scope_label()},
+                "scope": {
+                    "kind": r.scope,
+                    "label": self.scope_label(),
+                    "scenes": len(self.scene_list),
+                },
                 "period": {
                     "start": r.period_start.isoformat(),
                     "end": r.period_end.isoformat(),
@@ -262,15 +257,23 @@ class SnapshotBuilder:
                 "previous_period": {"start": prev_start.isoformat(), "end": prev_end.isoformat()},
                 "requested_by": self.requester(),
                 "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+                "rules": {
+                    "min_observations": self.result.min_observations,
+                    "enough": self.result.enough,
+                    "data_from": self.result.change.data_from.isoformat()
+                    if self.result.change.data_from
+                    else None,
+                },
                 "sources": self.sources(obs, total, assessments),
                 "what": what,
                 "where": where,
                 "when": when,
                 "who": who,
                 "hotspot": {
-                    "concentration": analysis.concentration(obs).__dict__,
+                    "concentration": self.result.concentration.__dict__,
                     "symptoms": self.symptoms(assessments),
                 },
+                "causes": self.causes(),
                 "place": self.place(assessments),
                 "work": self.work(),
             }
@@ -282,8 +285,8 @@ class SnapshotBuilder:
             scene = self.scene_list[0]
             return f"{scene.name}, {scene.municipality}"
         if r.scope == "municipality":
-            return f"{r.municipality}: {len(self.scene_list)} scener"
-        return f"Stockholms län: {len(self.scene_list)} scener"
+            return str(r.municipality)
+        return "Stockholms län"
 
     def requester(self) -> dict:
         from actors.permissions import memberships_of
@@ -297,30 +300,28 @@ class SnapshotBuilder:
     # -- sections -------------------------------------------------------------------------
 
     def what(self, obs, prev, total: int) -> dict:
-        now = analysis.counts_by_category(obs)
+        now = self.result.categories
         before = {value: n for value, _label_, n in analysis.counts_by_category(prev)}
         previous_total = sum(before.values())
         categories = []
         for value, label, n in now:
             previous = before.pop(value, 0)
-            categories.append(
-                {"label": label, "count": n, "previous": previous, "change": _change(n, previous)}
-            )
+            categories.append({"label": label, "count": n, "previous": previous})
         # Categories seen only in the previous period, at the end.
         categories += [
-            {"label": _label(analysis.Category, value), "count": 0, "previous": n, "change": -1.0}
+            {"label": _label(analysis.Category, value), "count": 0, "previous": n}
             for value, n in sorted(before.items(), key=lambda item: (-item[1], item[0]))
         ]
         return {
             "total": total,
             "previous_total": previous_total,
-            "change": _change(total, previous_total),
+            "change": self.result.change.as_dict(),
             "categories": categories,
         }
 
     def where(self, obs, total: int) -> dict:
         cell_m = settings.ODS_HOTSPOT_CELL_M
-        cells = analysis.hotspot_cells(obs, cell_m)
+        cells = self.result.cells
         places = [(p, _in_sweref(p.geometry)) for s in self.scene_list for p in s.places.all()]
         multi = len(self.scene_list) > 1
         names = {s.pk: s.name for s in self.scene_list}
@@ -357,13 +358,20 @@ class SnapshotBuilder:
             {
                 "label": (f"{names[sid]}: {name}" if multi else name) if name else NO_PLACE,
                 "count": n,
-                "share": _share(n, total),
             }
             for sid, name, n in by_place
         ]
+        landmarks = [
+            (lm, _in_sweref(lm.location))
+            for lm in Landmark.objects.visible_to(self.user)
+            .filter(scene_id__in=self.scene_ids)
+            .order_by("name", "pk")
+        ]
         boundaries = [(s.name, _in_sweref(s.boundary)) for s in self.scene_list]
         extent = None
-        for _name, geom in boundaries + [(None, g) for _p, g in places]:
+        for _name, geom in (
+            boundaries + [(None, g) for _p, g in places] + [(None, g) for _lm, g in landmarks]
+        ):
             x0, y0, x1, y1 = geom.extent
             extent = (
                 [x0, y0, x1, y1]
@@ -402,6 +410,14 @@ class SnapshotBuilder:
                 "extent": [round(v, 1) for v in extent],
                 "scenes": [{"name": n, "polygons": _polygons(g)} for n, g in boundaries],
                 "places": map_places,
+                "landmarks": [
+                    {
+                        "name": f"{names[lm.scene_id]}: {lm.name}" if multi else lm.name,
+                        "kind": lm.get_kind_display(),
+                        "point": _xy(geom.coords),
+                    }
+                    for lm, geom in landmarks
+                ],
                 "cells": [
                     {
                         "bounds": [
@@ -418,25 +434,14 @@ class SnapshotBuilder:
         }
 
     def when(self, obs) -> dict:
-        r = self.report
-        matrix = analysis.time_matrix(obs)
-        peaks = analysis.peak_hours(matrix)
-        busiest, summary = _peaks_in_words(matrix, peaks)
-        trend = analysis.monthly_trend(obs, r.period_start, r.period_end)
         return {
-            "weekdays": [w.capitalize() for w in WEEKDAYS],
-            "matrix": matrix,
-            "trend": [
-                {"month": f"{m:%Y-%m}", "label": f"{MONTHS[m.month - 1]} {m.year}", "count": n}
-                for m, n in trend
-            ],
-            "peak_hours": peaks,
-            "busiest_weekdays": busiest,
-            "summary": summary,
+            "matrix": self.result.matrix,
+            "months": [m.as_dict() for m in self.result.months],
+            "peaks": self.result.peaks.as_dict(),
         }
 
     def who(self, obs, prev, total: int) -> dict:
-        groups = analysis.counts_by_affected_group(obs)
+        groups = self.result.groups
         ratings = dict(
             obs.order_by()
             .values_list("insecurity")
@@ -446,9 +451,7 @@ class SnapshotBuilder:
         mean = obs.aggregate(m=Avg("insecurity"))["m"]
         previous_mean = prev.aggregate(m=Avg("insecurity"))["m"]
         return {
-            "groups": [
-                {"label": label, "count": n, "share": _share(n, total)} for _v, label, n in groups
-            ],
+            "groups": [{"label": label, "count": n} for _v, label, n in groups],
             "insecurity": {
                 "mean": round(mean, 2) if mean is not None else None,
                 "previous_mean": round(previous_mean, 2) if previous_mean is not None else None,
@@ -543,8 +546,8 @@ class SnapshotBuilder:
         limits = self.limits(total, by_source, days, indicators, assessments)
         return {
             "observations": total,
-            "by_source": _counted(by_source, total, lambda v: _label(Source, v)),
-            "by_organisation": _counted(by_org, total),
+            "by_source": _counted(by_source, lambda v: _label(Source, v)),
+            "by_organisation": _counted(by_org),
             "days_with_observations": days,
             "indicators": [
                 {
@@ -557,49 +560,92 @@ class SnapshotBuilder:
             "limits": limits,
         }
 
-    def limits(self, total, by_source, days, indicators, assessments) -> list[str]:
+    def limits(self, total, by_source, days, indicators, assessments) -> list[dict]:
         r = self.report
-        limits = [
-            "Observationerna är det teamens personal har sett och loggat i plattformen, inte "
-            "en fullständig räkning av allt som händer på platsen."
-        ]
+        limits: list[dict] = [{"kind": "general"}]
         if total == 0:
-            limits.append(
-                "Inga observationer finns för perioden: problembilden kan inte beskrivas."
-            )
-        elif total < THIN_DATA:
-            limits.append(
-                f"Bara {total} observationer under perioden: andelar, toppar och förändringar "
-                "är osäkra."
-            )
+            limits.append({"kind": "none"})
+        elif not analysis.enough(total):
+            limits.append({"kind": "thin", "count": total, "min": analysis.min_observations()})
         if total and days < r.period_days / 2:
-            limits.append(
-                f"Observationer finns för {days} av periodens {r.period_days} dagar; dagar utan "
-                "loggning kan ha haft händelser."
-            )
+            limits.append({"kind": "few_days", "days": days, "period_days": r.period_days})
         seen = {value for value, _n in by_source}
         missing = [str(label) for value, label in Source.choices if value not in seen]
         if missing:
-            limits.append("Källor utan observationer under perioden: " + ", ".join(missing) + ".")
+            limits.append({"kind": "missing_sources", "labels": missing})
         if not indicators:
-            limits.append(
-                "Inga indikatorer (till exempel polisanmälningar eller trygghetsmätningar) är "
-                "kopplade till platsen."
-            )
+            limits.append({"kind": "no_indicators"})
         for i in indicators:
             if i.latest is None or i.latest < r.period_start:
-                limits.append(f"Indikatorn {i} har inga värden för perioden.")
+                limits.append({"kind": "indicator_stale", "name": str(i)})
         stale = self.today - timedelta(days=ASSESSMENT_STALE_DAYS)
         for scene in self.scene_list:
             two = assessments[scene.pk]
             if not two:
-                limits.append(f"Ingen symtombedömning finns för {scene.name}.")
+                limits.append({"kind": "no_assessment", "scene": scene.name})
             elif two[0].assessed_on < stale:
                 limits.append(
-                    f"Den senaste symtombedömningen för {scene.name} är från "
-                    f"{two[0].assessed_on:%Y-%m-%d}, äldre än ett halvår."
+                    {
+                        "kind": "stale_assessment",
+                        "scene": scene.name,
+                        "assessed_on": two[0].assessed_on.isoformat(),
+                    }
                 )
         return limits
+
+    def causes(self) -> dict:
+        """The SARA analyses of the period: cases at these scenes still open when it began,
+        analyses written by its end. A report is read by everyone who sees its scenes, so it
+        shows what the analyses say of the place and its controllers, not their findings
+        (free text, read only by the team) nor entries an organisation keeps to itself."""
+        from sara.models import Analysis
+
+        r = self.report
+        rows = (
+            Analysis.objects.visible_to(self.user)
+            .shared()
+            .filter(
+                case__scene_id__in=self.scene_ids,
+                created_at__lt=_day_start(r.period_end + timedelta(days=1)),
+            )
+            .exclude(case__phase=Phase.CLOSED, case__updated_at__lt=_day_start(r.period_start))
+            .select_related("case__scene", "place")
+            .order_by("area", "case__scene__name", "case__title", "created_at", "pk")[:200]
+        )
+        roles = (
+            ("handler", "handler_weak"),
+            ("guardian", "guardian_weak"),
+            ("manager", "manager_weak"),
+        )
+        labels = {role: str(Analysis._meta.get_field(role).verbose_name) for role, _w in roles}
+        tally = {role: {"named": 0, "weak": 0} for role, _w in roles}
+        analyses = []
+        for a in rows:
+            controllers = []
+            for role, weak_field in roles:
+                who, weak = getattr(a, role), getattr(a, weak_field)
+                if who or weak:
+                    tally[role]["named"] += 1
+                    tally[role]["weak"] += int(weak)
+                    controllers.append(
+                        {"role": role, "label": labels[role], "who": who, "weak": weak}
+                    )
+            analyses.append(
+                {
+                    "case": a.case.title,
+                    "scene": a.case.scene.name,
+                    "area": a.area,
+                    "area_label": a.get_area_display(),
+                    "place": a.place.name if a.place_id else "",
+                    "controllers": controllers,
+                }
+            )
+        return {
+            "analyses": analyses,
+            "controllers": [
+                {"role": role, "label": labels[role], **tally[role]} for role, _w in roles
+            ],
+        }
 
     def work(self) -> dict:
         today = self.today
@@ -670,22 +716,79 @@ class SnapshotBuilder:
         }
 
 
-def _number(value) -> str:
-    text = f"{value:f}".rstrip("0").rstrip(".") if value is not None else ""
-    return text.replace(".", ",")
+def _goal(case: Case) -> dict:
+    def text(value):
+        return None if value is None else str(value)
+
+    return {
+        "indicator": case.goal_indicator,
+        "baseline": text(case.goal_baseline),
+        "target": text(case.goal_target),
+        "date": case.goal_date.isoformat() if case.goal_date else None,
+    }
 
 
-def _goal(case: Case) -> str:
-    if not case.goal_indicator:
-        return ""
-    parts = [case.goal_indicator]
-    if case.goal_baseline is not None and case.goal_target is not None:
-        parts.append(f"från {_number(case.goal_baseline)} till {_number(case.goal_target)}")
-    elif case.goal_target is not None:
-        parts.append(f"till {_number(case.goal_target)}")
-    if case.goal_date:
-        parts.append(f"senast {case.goal_date:%Y-%m-%d}")
-    return " ".join(parts)
+def upgrade(snapshot: dict) -> dict:
+    """A stored snapshot in the current version's shape, for rendering.
+
+    Version 1 stored sentences and did not record how far the data reached back: its counts
+    are kept and its peaks worked out again from its matrix by the same rule, its limits
+    stay the sentences they were, and no change is stated (reason "unknown")."""
+    version = snapshot.get("version")
+    if version == VERSION:
+        return snapshot
+    if version != 1:
+        raise ValueError(f"Unsupported snapshot version: {version!r}")
+    old = copy.deepcopy(snapshot)
+    period = old.get("period") or {}
+    start = date.fromisoformat(period["start"]) if period.get("start") else None
+    end = date.fromisoformat(period["end"]) if period.get("end") else None
+    what = old.setdefault("what", {})
+    total = what.get("total", (old.get("sources") or {}).get("observations", 0)) or 0
+    minimum = analysis.min_observations()
+    months = []
+    when = old.get("when") or {}
+    for row in when.get("trend") or []:
+        first = date.fromisoformat(row["month"] + "-01")
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        last = following - timedelta(days=1)
+        days = last.day
+        if start and end:
+            days = (min(last, end) - max(first, start)).days + 1
+        months.append(analysis.MonthCount(first, row.get("count", 0), days, last.day).as_dict())
+    matrix = when.get("matrix") or [[0] * 24 for _ in range(7)]
+    old["version"] = VERSION
+    old["kind"] = "lagesbild"
+    old.setdefault("scope", {}).setdefault(
+        "scenes", len((old.get("place") or {}).get("scenes", []))
+    )
+    old["rules"] = {"min_observations": minimum, "enough": total >= minimum, "data_from": None}
+    if "sources" in old:
+        old["sources"]["limits"] = [
+            {"kind": "text", "text": t} for t in old["sources"].get("limits", [])
+        ]
+    what["change"] = {
+        "count": total,
+        "previous": what.get("previous_total", 0),
+        "value": None,
+        "stated": False,
+        "reason": "unknown",
+        "data_from": None,
+    }
+    old["when"] = {
+        "matrix": matrix,
+        "months": months,
+        "peaks": analysis.ranked_peaks(matrix, start, end).as_dict()
+        if start and end
+        else {"slots": [], "hours": [], "weekdays": []},
+    }
+    map_ = (old.get("where") or {}).get("map")
+    if isinstance(map_, dict):
+        map_.setdefault("landmarks", [])
+    old["causes"] = {"analyses": [], "controllers": []}
+    for case in (old.get("work") or {}).get("cases", []):
+        case["goal"] = {"text": case.get("goal") or ""}
+    return old
 
 
 def build_snapshot(report) -> dict:

@@ -30,7 +30,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Report, ReportSubscription, Scope, report_path, report_storage
+from .action_plan import build_action_plan
+from .models import Kind, Report, ReportSubscription, Scope, report_path, report_storage
 from .snapshot import NothingToReport, SnapshotBuilder
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ def _snapshot(report: Report) -> tuple[dict, list[int]]:
             # (bench/README.md). Off for this transaction only.
             cursor.execute("SET LOCAL jit = off")
         # No progress is written in here: a read-only transaction, and invisible until commit.
+        if report.kind == Kind.ATGARDSPLAN:
+            snapshot = build_action_plan(report)
+            return snapshot, list(report.scenes.values_list("pk", flat=True))
         builder = SnapshotBuilder(report)
         return builder.build(), builder.scene_ids
 
@@ -120,8 +124,12 @@ def _snapshot(report: Report) -> tuple[dict, list[int]]:
 def render(snapshot: dict, progress=None) -> bytes:
     """Charts and PDF from a snapshot alone (the benchmark calls this too)."""
     from .charts import draw_charts
-    from .pdf import render_pdf
+    from .pdf import html_to_pdf, render_pdf
 
+    if snapshot.get("kind") == Kind.ATGARDSPLAN:  # no charts: a plan is a table of actions
+        from .action_plan import render_html
+
+        return html_to_pdf(render_html(snapshot))
     charts = draw_charts(snapshot)
     if progress:
         progress(65, Report.Stage.RENDER)
@@ -147,7 +155,7 @@ def generate(report: Report) -> None:
     _progress(report.pk, 90, Report.Stage.STORE)
     digest = hashlib.sha256(pdf).hexdigest()
     storage = report_storage()
-    name = report_path(report, "lagesbild.pdf")
+    name = report_path(report, f"{report.kind}.pdf")
     if storage.exists(name):  # left by an attempt that died before it finished
         storage.delete(name)
     stored = storage.save(name, ContentFile(pdf))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/<int:pk>/progress/", views.report_progress, name="report_progress"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("reports/<int:pk>/again/", views.report_again, name="report_again"),
+    path("reports/<int:pk>/table/", views.report_table, name="report_table"),
     path(
         "scenes/<int:scene_pk>/report-subscriptions/",
         views.subscription_add,

@@ -25,7 +25,7 @@ from scenes.permissions import get_scene_for_user
 from . import permissions, services
 from .filtersets import ReportFilterSet
 from .forms import ReportRequestForm, SubscriptionForm
-from .models import Report, ReportSubscription, report_storage
+from .models import Kind, Report, ReportSubscription, report_storage
 
 PAGE_SIZE = 50
 
@@ -143,6 +143,26 @@ def report_download(request, pk):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def report_table(request, pk):
+    """A finished åtgärdsplan as XLSX (or CSV): the same rows as its PDF, from its snapshot."""
+    from .action_plan import HEADERS, rows
+
+    report = permissions.get_report_for_user(request.user, pk)
+    if report.kind != Kind.ATGARDSPLAN or report.status != Report.Status.DONE:
+        raise Http404
+    if not report.snapshot:  # deferred by the getter: read now
+        raise Http404
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise Http404
+    record_read(
+        request, "export", Report, [report.pk], scene_ids=report.scenes.values_list("pk", flat=True)
+    )
+    return table_response(report.filename("")[:-1], HEADERS, rows(report.snapshot), fmt)
 
 
 @login_required

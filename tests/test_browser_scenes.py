@@ -120,5 +120,6 @@ def test_scene_page_map_shows_boundary_hotspots_and_observations(
     )
     page.wait_for_selector("#scene-map[data-loaded='points']")
     assert page.locator("#scene-map path.leaflet-interactive").count() > 3  # boundary and cells
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 5
+    # Observations, heat map, hotspot cells, sub-places, landmarks and the boundary.
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 6
     assert "Hotspots" in page.get_by_role("main").inner_text()

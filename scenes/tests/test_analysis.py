@@ -187,17 +187,27 @@ def test_time_matrix_uses_stockholm_local_time_in_winter_and_summer(scene):
     assert sum(map(sum, matrix)) == 5
 
 
-def test_peak_hours():
-    matrix = [[0] * 24 for _ in range(7)]
-    matrix[0][19], matrix[4][21], matrix[5][20], matrix[6][20] = 3, 3, 2, 2
-    matrix[1][8] = 1
-    assert analysis.peak_hours(matrix) == [19, 20, 21]
-    matrix[2][8] = 5  # hour 8 now leads with 6; 19 and 21 tie on 3, the earlier hour wins
-    matrix[5][20] = 0
-    matrix[6][20] = 0
-    assert analysis.peak_hours(matrix) == [8, 19, 21]
-    assert analysis.peak_hours(matrix, top=1) == [8]
-    assert analysis.peak_hours([[0] * 24 for _ in range(7)]) == []
+def test_ranked_peaks_name_only_what_stands_out_from_an_even_spread():
+    # 600 observations over 12 weeks: Thursday 22–23 holds 150, the rest is even noise.
+    matrix = [[3] * 24 for _ in range(7)]
+    matrix[3][22] = 150
+    rest = 600 - sum(map(sum, matrix))
+    matrix[0][1] += rest
+    start, end = date(2026, 9, 7), date(2026, 11, 29)  # Monday to Sunday, 12 weeks
+    peaks = analysis.ranked_peaks(matrix, start, end)
+    top = peaks.slots[0]
+    assert (top.weekday, top.hour, top.count, top.share) == (3, 22, 150, 0.25)
+    assert top.stands_out and top.p_value < analysis.PEAK_ALPHA / 168
+    assert [p.count for p in peaks.slots] == sorted((p.count for p in peaks.slots), reverse=True)
+    # A slot a little above the even rate is within chance.
+    assert not [p for p in peaks.slots if p.stands_out and p.count < 10]
+    assert analysis.ranked_peaks([[0] * 24 for _ in range(7)], start, end).slots == []
+
+
+def test_binomial_tail_is_exact_at_the_edges():
+    assert analysis.binomial_tail(0, 10, 0.5) == 1.0
+    assert abs(analysis.binomial_tail(10, 10, 0.5) - 0.5**10) < 1e-15
+    assert abs(analysis.binomial_tail(9, 10, 0.5) - 11 / 1024) < 1e-12
 
 
 def test_monthly_trend_includes_empty_months_and_uses_local_months(scene):

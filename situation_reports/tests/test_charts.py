@@ -32,6 +32,7 @@ from situation_reports.charts import (
     polygon_path,
     scale_bar_length,
 )
+from situation_reports.snapshot import upgrade
 
 # SWEREF 99 TM metres, near Sergels torg.
 X0, Y0 = 674_000, 6_580_000
@@ -256,7 +257,9 @@ def test_drawing_leaves_global_settings_alone(snapshot):
 def test_pyplot_is_never_imported():
     # pyplot keeps every figure in a global registry: a long-lived worker would leak them.
     code = (
-        "import sys\n"
+        "import os, sys, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ods_platform.settings')\n"
+        "django.setup()\n"
         "from situation_reports.tests.test_charts import make_snapshot\n"
         "from situation_reports.charts import draw_charts\n"
         "draw_charts(make_snapshot())\n"
@@ -281,7 +284,7 @@ def test_category_labels_and_counts_are_svg_text(charts):
 
 def test_bar_charts_label_their_axes_in_swedish(charts):
     assert "Antal observationer" in svg_texts(charts["categories"].data)
-    assert "okt 2026" in svg_texts(charts["trend"].data)
+    assert "okt. 2026" in svg_texts(charts["trend"].data)
     assert "Boende" in svg_texts(charts["groups"].data)
     insecurity = svg_texts(charts["insecurity"].data)
     assert "Medelvärde 3,4" in insecurity
@@ -293,17 +296,16 @@ def test_bar_charts_label_their_axes_in_swedish(charts):
 
 def test_alt_texts_state_the_key_numbers(charts):
     assert "Narkotikaförsäljning 120 (föregående period 90)" in charts["categories"].alt
-    assert "Flest i okt 2026 (130)" in charts["trend"].alt
-    assert "Boende 100 (30 %)" in charts["groups"].alt
+    assert "oktober 2026 130" in charts["trend"].alt
+    assert "Boende 100 (30\u00a0%)" in charts["groups"].alt
     assert "1: 20, 2: 40, 3: 90, 4: 110, 5: 70" in charts["insecurity"].alt
     assert "Medelvärde 3,4 (föregående period 3,1)" in charts["insecurity"].alt
 
 
 def test_matrix_alt_names_the_peak_hours_and_busiest_weekdays(charts):
     alt = charts["time_matrix"].alt
-    assert "fredag kl. 22–23 (35 observationer)" in alt
-    assert "kl. 21–22, 22–23 och 23–24" in alt
-    assert "fredag och lördag" in alt
+    # The ranked peaks by the stated rule: the planted Friday 22–23 first, count and share.
+    assert "Toppar i veckan: fredagar kl.\u00a022–23: 35 observationer" in alt
 
 
 def test_map_alt_counts_cells_and_names_the_busiest_and_the_places(charts):
@@ -330,9 +332,8 @@ def test_time_matrix_is_a_png_of_column_width(charts):
 
 def test_time_matrix_without_weekday_names_falls_back_to_swedish(snapshot):
     del snapshot["when"]["weekdays"], snapshot["when"]["peak_hours"]
-    alt = draw_time_matrix(snapshot).alt
-    assert "fredag kl. 22–23" in alt
-    assert "kl. 21–22, 22–23 och 23–24" in alt  # computed from the matrix
+    alt = draw_time_matrix(upgrade(snapshot)).alt
+    assert "fredagar kl.\u00a022–23" in alt  # the peaks worked out from the matrix
 
 
 # --- The map ------------------------------------------------------------------------------
@@ -346,10 +347,10 @@ def test_map_is_vector_with_places_scale_bar_and_north_arrow_as_text(charts):
     assert map_frame is not None
     assert map_frame.find(".//{*}image") is None  # the map itself has no raster inside
     texts = svg_texts(chart.data)
-    assert {"Plattan", "Tunnelbaneuppgången", "N", "Observationer per cell"} <= set(texts)
-    scale = [t for t in texts if t.endswith((" m", " km"))]
+    assert {"Plattan", "Tunnelbaneuppgången", "N", "Obs. per ruta"} <= set(texts)
+    scale = [t for t in texts if t.endswith(("\u00a0m", "\u00a0km"))]
     assert len(scale) == 1
-    assert scale[0] in {"50 m", "100 m"}  # a 300 m scene, with a margin around it
+    assert scale[0] in {"50\u00a0m", "100\u00a0m"}  # a 300 m scene, with a margin around it
     assert f"Skalstock {scale[0]}." in chart.alt
 
 
@@ -379,7 +380,7 @@ def test_map_of_the_county_picks_kilometres_and_is_quick():
     elapsed = time.perf_counter() - started
     assert elapsed < 5, elapsed  # about 0.5 s here; generous for slow CI machines
     texts = svg_texts(charts["map"].data)
-    assert "10 km" in texts
+    assert "10\u00a0km" in texts
     assert "Scen 0" not in texts  # 40 scene names would only clutter the county map
     assert "2\u00a0000 rutor om 100 × 100 m" in charts["map"].alt
     assert "den mest belastade rutan har 60 observationer" in charts["map"].alt
@@ -423,7 +424,7 @@ def test_a_tall_narrow_scene_still_fits_on_the_page(snapshot):
 )
 def test_scale_bar_picks_a_round_length(width_m, length_m, label):
     assert scale_bar_length(width_m) == length_m
-    assert format_length(length_m) == label
+    assert format_length(length_m) == label.replace(" ", "\u00a0")
 
 
 def test_scale_bar_spans_about_a_fifth_of_any_width():
@@ -438,7 +439,7 @@ def test_scale_bar_spans_about_a_fifth_of_any_width():
 def test_scale_bar_survives_nonsense_widths():
     assert scale_bar_length(0) == SCALE_BAR_LENGTHS[0]
     assert scale_bar_length(float("nan")) == SCALE_BAR_LENGTHS[0]
-    assert format_length(2_500) == "2,5 km"
+    assert format_length(2_500) == "2,5\u00a0km"
 
 
 # --- Empty data ---------------------------------------------------------------------------
@@ -457,8 +458,10 @@ def test_empty_snapshot_draws_every_chart_saying_there_were_no_observations():
     # The scene is still drawn, with its scale bar and north arrow.
     texts = svg_texts(charts["map"].data)
     assert "N" in texts
-    assert any(text.endswith(" m") for text in texts)
-    assert "Karta i SWEREF 99 TM över scenområdet Sergels torg." in charts["map"].alt
+    assert any(text.endswith("\u00a0m") for text in texts)
+    assert "Karta i SWEREF 99 TM över scenområdet Sergels torg, utan bakgrundskarta." in (
+        charts["map"].alt
+    )
 
 
 def test_snapshot_without_any_sections_still_draws():

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from actors.models import Membership
 from sara.models import Action, ActionStatus
@@ -28,17 +28,18 @@ def test_the_snapshot_has_the_scene_pages_numbers_for_the_same_period(
     page = client.get(
         reverse("scenes:scene_detail", args=[sergels.pk]), {"start": start, "end": end}
     ).context
+    result = page["result"]
     assert snapshot["what"]["total"] == page["observation_count"] > 0
     assert [(c["label"], c["count"]) for c in snapshot["what"]["categories"] if c["count"]] == [
-        (label, n) for _v, label, n in page["by_category"]
+        (label, n) for _v, label, n in result.categories
     ]
     assert [h["count"] for h in snapshot["where"]["hotspots"]] == [
-        h.count for h in page["hotspots"]
+        h.count for h in result.cells[:10]
     ]
-    assert snapshot["when"]["matrix"] == page["matrix"]
-    assert snapshot["when"]["peak_hours"] == page["peak_hours"]
-    assert snapshot["hotspot"]["concentration"]["share"] == page["concentration"].share
-    assert [t["count"] for t in snapshot["when"]["trend"]] == [n for _m, n in page["trend"]]
+    assert snapshot["when"]["matrix"] == result.matrix
+    assert snapshot["when"]["peaks"] == result.peaks.as_dict()
+    assert snapshot["hotspot"]["concentration"]["share"] == result.concentration.share
+    assert snapshot["when"]["months"] == [m.as_dict() for m in result.months]
     # Plain JSON, frozen as it is stored.
     assert json.loads(json.dumps(snapshot)) == snapshot
 
@@ -69,9 +70,11 @@ def test_the_comparison_is_with_the_period_of_equal_length_just_before(
     what = build_snapshot(report)["what"]
 
     assert (what["total"], what["previous_total"]) == (3, 2)
-    assert what["change"] == pytest.approx(0.5)
-    rows = {c["label"]: (c["count"], c["previous"], c["change"]) for c in what["categories"]}
-    assert rows == {"Narkotikaförsäljning": (3, 1, 2.0), "Våld/hot": (0, 1, -1.0)}
+    # 3 against 2 is below the thin-data rule: the counts are compared, no change is stated.
+    assert what["change"]["stated"] is False and what["change"]["reason"] == "thin"
+    assert (what["change"]["count"], what["change"]["previous"]) == (3, 2)
+    rows = {c["label"]: (c["count"], c["previous"]) for c in what["categories"]}
+    assert rows == {"Narkotikaförsäljning": (3, 1), "Våld/hot": (0, 1)}
 
 
 def test_a_scene_the_requester_can_no_longer_see_is_left_out_when_the_task_runs(
@@ -127,13 +130,16 @@ def test_the_report_says_what_it_does_not_know(stockholm_coordinator, sergels, s
 
     sources = build_snapshot(report)["sources"]
 
-    limits = " ".join(sources["limits"])
+    from situation_reports.pdf import _limit_text
+
+    with translation.override("sv"):
+        limits = " ".join(_limit_text(limit) for limit in sources["limits"])
     assert sources["observations"] == 1
-    assert "Bara 1 observationer" in limits
+    assert "Bara 1 observation under perioden" in limits
     assert "Observationer finns för 1 av periodens 30 dagar" in limits
     assert "Ingen symtombedömning finns för Sergels torg (demo)" in limits
     assert "Ordningsvakt" in limits and "Polis," not in limits.split("Källor utan")[1]
-    assert sources["by_source"] == [{"label": "Polis", "count": 1, "share": 1.0}]
+    assert sources["by_source"] == [{"label": "Polis", "count": 1}]
 
 
 def test_ongoing_work_lists_open_cases_and_overdue_actions(

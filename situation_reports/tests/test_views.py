@@ -166,7 +166,7 @@ def test_the_scene_page_offers_a_report_for_the_period_shown(
         {"start": "2026-09-01", "end": "2026-09-30"},
     )
     assert 'name="start" value="2026-09-01"' in page.text
-    assert "Skapa en lägesbild för 2026-09-01 – 2026-09-30" in page.text
+    assert "Skapa en lägesbild för 1 september 2026 – 30 september 2026" in page.text
 
 
 def test_a_coordinator_subscribes_the_scene_once_and_others_may_not(

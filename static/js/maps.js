@@ -19,9 +19,19 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
-  function baseMap(el, tiles) {
+  function baseMap(el, tiles, basemap) {
     var map = L.map(el, { scrollWheelZoom: false, keyboard: true });
-    if (tiles) {
+    if (basemap && window.protomapsL && window.pmtiles) {
+      /* The operator's offline basemap: a PMTiles file the platform serves itself. */
+      protomapsL.leafletLayer({
+        url: new pmtiles.PMTiles(basemap),
+        flavor: "light",
+        lang: SWEDISH ? "sv" : "en",
+        maxDataZoom: 15,
+        attribution: "&copy; OpenStreetMap",
+      }).addTo(map);
+      el.dataset.basemap = "pmtiles";
+    } else if (tiles) {
       L.tileLayer(tiles, {
         maxZoom: 19,
         attribution: "&copy; OpenStreetMap",
@@ -67,14 +77,18 @@
   }
 
   /* --- Scene map: boundary, sub-places, observations (clustered or grid), hotspots -------- */
-  function shade(share) {
-    var alpha = Math.min(0.85, 0.15 + share * 4);
-    return { color: "#7a1010", weight: 1, fillColor: "#b3261e", fillOpacity: alpha };
+  /* A cell's colour is its class (scenes.analysis.count_classes, the legend below the map);
+     below the thin-data rule no class is given and the cell is only outlined. */
+  function shade(props) {
+    if (!props.colour) {
+      return { color: "#4a4a4a", weight: 1, dashArray: "2 2", fillOpacity: 0 };
+    }
+    return { color: "#222222", weight: 0.5, fillColor: props.colour, fillOpacity: 0.8 };
   }
 
   function sceneMap(el) {
     var data = readJSON("scene-map-data");
-    var map = baseMap(el, data.tiles);
+    var map = baseMap(el, data.tiles, data.basemap);
     var boundary = L.geoJSON(data.boundary, {
       style: { color: "#0b4f6c", weight: 3, fillOpacity: 0.05 },
     }).addTo(map);
@@ -82,24 +96,36 @@
 
     var places = L.geoJSON(
       { type: "FeatureCollection", features: data.places.map(function (p) {
-        return { type: "Feature", geometry: p.geometry, properties: { name: p.name } };
+        return { type: "Feature", geometry: p.geometry, properties: { name: p.name, url: p.url } };
       }) },
       {
         style: { color: "#1f4e8c", weight: 2, dashArray: "4 4", fillOpacity: 0.1 },
         pointToLayer: function (f, latlng) {
           return L.circleMarker(latlng, { radius: 7, color: "#1f4e8c", weight: 3, fillOpacity: 0.6 });
         },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); },
+        onEachFeature: function (f, l) {
+          /* Names stay on the map: they are its context when there is no background. */
+          l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "map-label" });
+          if (f.properties.url) {
+            var link = document.createElement("a");
+            link.href = f.properties.url;
+            link.textContent = f.properties.name;
+            l.bindPopup(link);
+          }
+        },
       }
     ).addTo(map);
+
+    var landmarks = L.layerGroup((data.landmarks || []).map(function (lm) {
+      return L.circleMarker([lm.lat, lm.lon], { radius: 5, color: "#222222", weight: 2, fillColor: "#ffffff", fillOpacity: 1 })
+        .bindTooltip(lm.name + " (" + lm.kind + ")", { permanent: true, direction: "right", className: "map-label map-label--landmark" });
+    })).addTo(map);
 
     var hotspots = L.geoJSON(
       { type: "FeatureCollection", features: data.hotspots },
       {
-        style: function (f) { return shade(f.properties.share); },
-        onEachFeature: function (f, l) {
-          l.bindTooltip(f.properties.count + " " + t("observationer", "observations"));
-        },
+        style: function (f) { return shade(f.properties); },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.label); },
       }
     ).addTo(map);
 
@@ -145,6 +171,7 @@
     overlays[t("Värmekarta", "Heat map")] = heat;
     overlays[t("Hotspot-celler", "Hotspot cells")] = hotspots;
     overlays[t("Delplatser", "Sub-places")] = places;
+    overlays[t("Platsmärken", "Landmarks")] = landmarks;
     overlays[t("Gräns", "Boundary")] = boundary;
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   }

@@ -1,0 +1,119 @@
+"""The one formatting module: every surface prints a number, a share, an hour and a date
+the same way, in Swedish unless the UI is English."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from ods_platform.lib import formatting as f
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture(autouse=True)
+def swedish():
+    with translation.override("sv"):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (42, "42"),
+        (Decimal("42.00"), "42"),
+        (Decimal("20.50"), "20,5"),
+        (3.456, "3,46"),
+        (1248, f"1{NBSP}248"),
+        (1234567, f"1{NBSP}234{NBSP}567"),
+        (-5, "\u22125"),
+        (-0.001, "0"),
+        (None, "–"),
+        (float("nan"), "–"),
+    ],
+)
+def test_numbers_whole_without_decimals_and_one_thousands_separator(value, text):
+    assert f.number(value) == text
+
+
+def test_integer_rounds_half_up():
+    assert f.integer(2.5) == "3"
+    assert f.integer(Decimal("1248.4")) == f"1{NBSP}248"
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [
+        (0.253, f"25{NBSP}%"),
+        (0.125, f"13{NBSP}%"),
+        (0.6400, f"64{NBSP}%"),
+        (1 / 3, f"33{NBSP}%"),
+        (0.001, f"<{NBSP}1{NBSP}%"),
+        (0, f"0{NBSP}%"),
+        (1, f"100{NBSP}%"),
+        (None, "–"),
+    ],
+)
+def test_percent_is_whole_with_no_break_space(share, text):
+    assert f.percent(share) == text
+
+
+def test_change_has_its_sign():
+    assert f.change(0.25) == f"+25{NBSP}%"
+    assert f.change(-0.1) == f"\u221210{NBSP}%"
+    assert f.change(0.001) == f"±0{NBSP}%"
+    assert f.change(None) == "–"
+
+
+def test_hours_are_the_hour_that_starts():
+    assert f.hour_range(22) == "22–23"
+    assert f.hour_range(23) == "23–24"
+    assert f.hour_range(7) == "07–08"
+    assert f.hours([22, 1]) == f"kl.{NBSP}22–23 och 01–02"
+    assert f.slot(3, 22) == f"torsdagar kl.{NBSP}22–23"
+
+
+def test_dates_in_swedish():
+    moment = datetime(2026, 12, 1, 6, 46, tzinfo=UTC)  # 07:46 in Stockholm
+    assert f.date(date(2026, 12, 1)) == "1 december 2026"
+    assert f.date("2026-10-20") == "20 oktober 2026"
+    assert f.day_month(date(2026, 10, 20)) == "20 okt."
+    assert f.datetime_short(moment) == "1 dec. 07:46"
+    assert f.datetime(moment) == f"1 dec. 2026 kl.{NBSP}07:46"
+    assert f.month(date(2026, 10, 3)) == "oktober 2026"
+    assert f.iso_datetime(moment) == "2026-12-01 07:46"
+
+
+def test_lists_lengths_positions():
+    assert f.join(["a", "b", "c"]) == "a, b och c"
+    assert f.join([]) == ""
+    assert f.length(50) == f"50{NBSP}m"
+    assert f.length(2500) == f"2,5{NBSP}km"
+    assert f.position(59.332, 18.06) == f"59,33200°{NBSP}N, 18,06000°{NBSP}Ö"
+
+
+def test_english_when_the_ui_is_english():
+    with translation.override("en"):
+        assert f.number(1234.5) == "1,234.5"
+        assert f.percent(0.25) == "25%"
+        assert f.slot(3, 22) == "Thursdays 22–23"
+        assert f.month(date(2026, 10, 1)) == "October 2026"
+        assert f.datetime_short(datetime(2026, 12, 1, 6, 46, tzinfo=UTC)) == "1 Dec 07:46"
+
+
+def test_template_filters_use_the_module():
+    html = Template(
+        "{% load formatting %}{{ a|num }} {{ b|pct }} {{ c|fdatetime_short }} {{ d|fmonth }}"
+    ).render(
+        Context(
+            {
+                "a": Decimal("42.00"),
+                "b": 0.253,
+                "c": datetime(2026, 12, 1, 6, 46, tzinfo=UTC),
+                "d": date(2026, 10, 1),
+            }
+        )
+    )
+    assert html == f"42 25{NBSP}% 1 dec. 07:46 oktober 2026"

@@ -20,6 +20,30 @@ from django.utils.translation import gettext_lazy as _
 from .permissions import EntryQuerySet
 from .triggers import append_only, seal_on_commit, truncate_refused
 
+ACTIONS = {
+    "view": _("viewed"),
+    "list": _("listed"),
+    "export": _("exported"),
+    "map": _("on a map"),
+    "download": _("downloaded"),
+    "api": _("read through the API"),
+    "insert": _("created"),
+    "update": _("changed"),
+    "delete": _("removed"),
+    "login": _("logged in"),
+    "login_failed": _("failed log-in"),
+    "lockout": _("locked out"),
+    "mfa_added": _("turned on two-factor authentication"),
+    "mfa_removed": _("turned off two-factor authentication"),
+    "team_joined": _("put an organisation on a team"),
+    "team_left": _("took an organisation off a team"),
+    "team_lead": _("changed a team's lead"),
+    "share_created": _("shared a kept row"),
+    "share_ended": _("ended a share"),
+    "audit_reviewed": _("marked a read as reviewed"),
+    "audit_unusual_viewed": _("looked at unusual reading"),
+}
+
 
 class Entry(models.Model):
     class Kind(models.TextChoices):
@@ -71,6 +95,9 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.action} {self.object_type} {self.object_id}"
+
+    def get_action_display_text(self) -> str:
+        return str(ACTIONS.get(self.action, self.action))
 
 
 class Seal(models.Model):

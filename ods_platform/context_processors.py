@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from actors.permissions import memberships_of
+from audit.permissions import may_review
 from sara.permissions import works_on_actions
 from scenes.permissions import may_log_anywhere
 
@@ -27,6 +28,7 @@ def _items(user):
     yield _("Situation reports"), "situation_reports:report_list", True
     yield _("Method catalogue"), "sara:method_list", True
     yield _("Organisations"), "actors:organisation_list", True
+    yield _("Log review"), "audit:review", may_review(user)
     yield _("Security"), "mfa_index", True
     yield _("Administration"), "admin:index", user.is_staff
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("scenes.urls")),
     path("sara/", include("sara.urls")),
     path("", include("situation_reports.urls")),
+    path("", include("audit.urls")),
     # The API; DRF's browsable pages at /api/v1/ are its documentation in the browser.
     path("api/v1/", include("scenes.api_urls")),
     path("api/v1/", include("sara.api_urls")),

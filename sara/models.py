@@ -304,7 +304,11 @@ class Analysis(ShownTextGuard, models.Model):
         ordering = ["area", "created_at"]
 
     def __str__(self):
-        return f"{self.get_area_display()}: {self.finding[:60]}"
+        # Without the finding: a name is shown wherever the entry is referred to, and the
+        # finding is free text that not everyone who sees the case may read.
+        where = f" – {self.place.name}" if self.place_id else ""
+        day = f" ({self.created_at:%Y-%m-%d})" if self.created_at else ""
+        return f"{self.get_area_display()}{where}{day}"
 
     def get_absolute_url(self):
         return reverse("sara:case_detail", args=[self.case_id]) + f"#analysis-{self.pk}"

@@ -31,6 +31,7 @@ from . import services
 from .models import (
     AffectedGroup,
     Category,
+    LegalBasis,
     LocationFactor,
     Observation,
     Place,
@@ -304,5 +305,38 @@ def load_scenes(now: datetime | None = None, per_scene: int | None = None) -> in
                 )
             )
         Observation.objects.bulk_create(observations, batch_size=1000)
+        if index == 0:
+            _keep_social_services_notes(scene, orgs[team[0]])
         created += 1
     return created
+
+
+# Notes the social services keep to themselves at the first demo scene (fictional, about
+# groups, never persons), one of them shared with the police on a recorded legal basis.
+KEPT_NOTES = [
+    "Socialtjänstens anteckning: oro för unga i gruppen vid trappan, fältgruppen kontaktad.",
+    "Socialtjänstens anteckning: samtal med vuxna i gruppen om stöd och boende.",
+    "Socialtjänstens anteckning: uppföljning planerad med skolans elevhälsa.",
+]
+
+
+def _keep_social_services_notes(scene: Scene, municipality: Organisation) -> None:
+    own = list(
+        Observation.objects.filter(scene=scene, organisation=municipality).order_by("pk")[
+            : len(KEPT_NOTES)
+        ]
+    )
+    for observation, note in zip(own, KEPT_NOTES, strict=False):
+        Observation.objects.filter(pk=observation.pk).update(restricted=True, description=note)
+    coordinator = User.objects.filter(username="sthlm.samordnare").first()
+    police = Organisation.objects.filter(slug="lpo-city").first()
+    if own and coordinator and police:
+        services.share_row(
+            Observation.objects.get(pk=own[0].pk),
+            by=coordinator,
+            organisations=[police],
+            basis=LegalBasis.OSL_10_18A,
+            purpose="Gemensam bild av unga i riskmiljö vid Plattan inför SSPF-mötet.",
+            decided_by="Enhetschef, socialtjänstens fältgrupp (fiktiv)",
+            decided_on=own[0].created_at.date(),
+        )

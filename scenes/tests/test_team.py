@@ -90,7 +90,7 @@ def test_a_new_organisation_reads_free_text_from_the_day_it_joins(
 
     huddinge = reference_orgs["kommun-0126"]
     reader = MembershipFactory(organisation=huddinge, role="case_officer").user
-    old = Observation.objects.filter(scene=sergels).order_by("pk").first()
+    old = Observation.objects.filter(scene=sergels, restricted=False).order_by("pk").first()
     Observation.objects.filter(pk=old.pk).update(
         description="Gammal anteckning.", created_at="2025-01-10T12:00:00+01:00"
     )

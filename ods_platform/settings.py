@@ -145,18 +145,15 @@ DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_T
 # CONN_MAX_AGE must be 0: the pool keeps the connections.
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
 if DATABASE_POOL_MAX_SIZE > 0:
-    from psycopg_pool import ConnectionPool
-
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
         "max_size": DATABASE_POOL_MAX_SIZE,
         # How long a request waits for a free connection before it is told to try again.
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
-        # A connection is checked before it is handed out, so that a database restart costs
-        # no failed request.
-        "check": ConnectionPool.check_connection,
     }
+    # (With CONN_HEALTH_CHECKS, Django has the pool check each connection before handing it
+    # out, so a database restart costs no failed request.)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

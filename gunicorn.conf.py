@@ -19,11 +19,15 @@ os.environ.setdefault("DATABASE_POOL_MAX_SIZE", str(threads))
 
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+# Seconds an idle client connection is kept open. Behind a proxy that reuses its upstream
+# connections, make this longer than the proxy's idle timeout (else the proxy may send on a
+# connection gunicorn is just closing, and the request fails with a reset).
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 # Recycle a process now and then, so that no slow growth of memory lasts.
 max_requests = 5000
 max_requests_jitter = 500
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The workers' liveness files in memory, not on a disk that may stall (gunicorn's advice).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
 # gunicorn 27 opens a control socket at one fixed path per user by default, so a second
 # instance on the same host takes it over and stopping either removes it. Off unless an

@@ -69,15 +69,15 @@ def answers(port: int) -> bool:
 
 
 def run(command: list[str], env: dict) -> None:
-    subprocess.run(command, cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
 def prepare_database(env: dict, name: str) -> None:
-    exists = subprocess.run(  # noqa: S603
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+    names = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SELECT datname FROM pg_database"],
         capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    ).stdout.split()  # fmt: skip
+    exists = name in names
     if not exists:
         print(f"Creating the scratch database {name} (migrations and demo data) ...")
         run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], env)
@@ -162,7 +162,7 @@ print(json.dumps({
 """
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(accepted, handle)
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", script],
         cwd=ROOT, env={**env, "BENCH_ARGS": json.dumps([handle.name, before, run])},
         capture_output=True, text=True, check=True,
@@ -203,7 +203,8 @@ def main() -> int:
         raise SystemExit("Use a scratch database whose name says so (e.g. ods_load).")
 
     work = Path(tempfile.mkdtemp(prefix="ods-load-"))
-    run_id = os.urandom(4).hex()  # the markers of this run's writes
+    # The markers of this run's writes (letters only, see locustfile.py).
+    run_id = os.urandom(4).hex().translate(str.maketrans("0123456789", "ghijklmnop"))
     redis_port, web_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -220,16 +221,19 @@ def main() -> int:
         "ODS_BIND": f"127.0.0.1:{web_port}",
         "WEB_CONCURRENCY": str(args.workers),
         "WEB_THREADS": str(args.threads),
+        # The simulated browsers keep their connections across 5–15 s of thinking, as a
+        # proxy keeps its upstream connections: gunicorn must not close them sooner.
+        "WEB_KEEPALIVE": "30",
         "LOG_LEVEL": "WARNING",
     }
     processes: list[subprocess.Popen] = []
 
     def start(command: list[str], log: str, extra: dict | None = None) -> subprocess.Popen:
-        handle = open(work / log, "wb")
-        proc = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env={**env, **(extra or {})}, stdout=handle,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        with open(work / log, "wb") as handle:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                command, cwd=ROOT, env={**env, **(extra or {})}, stdout=handle,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
         processes.append(proc)
         return proc
 
@@ -239,7 +243,8 @@ def main() -> int:
                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], "redis.log")  # fmt: skip
         wait_for(lambda: answers(redis_port), 10, "redis-server")
         start([str(BIN / "celery"), "-A", "ods_platform", "worker", "--queues",
-               "celery,reports", "--concurrency", "1", "--loglevel", "WARNING"], "worker.log")  # fmt: skip
+               "celery,reports", "--concurrency", "1", "--loglevel", "WARNING"],
+              "worker.log")  # fmt: skip
         gunicorn = [str(BIN / "gunicorn"), "ods_platform.wsgi", "--config", "gunicorn.conf.py"]
         if args.worker_class == "sync":
             gunicorn += ["--worker-class", "sync", "--threads", "1"]
@@ -248,7 +253,7 @@ def main() -> int:
         wait_for(lambda: answers(web_port), 30, "gunicorn")
         config = sessions_and_counts(env, args.users, work / "sessions.json")
         accepted_path = work / "accepted.json"
-        locust = subprocess.run(  # noqa: S603
+        locust = subprocess.run(
             [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
              "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
              "--run-time", f"{args.duration}s", "--stop-timeout", "20",

@@ -41,8 +41,27 @@ def current_request_id() -> str:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        if not hasattr(record, "request_id"):
+            record.request_id = _request_id.get()
         return True
+
+
+def _install_record_factory() -> None:
+    """Every log record gets the request id when it is made, whichever handler takes it."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "adds_request_id", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        record.request_id = _request_id.get()
+        return record
+
+    factory.adds_request_id = True
+    logging.setLogRecordFactory(factory)
+
+
+_install_record_factory()
 
 
 class RequestIdMiddleware:
@@ -112,6 +131,13 @@ def _kept_fields(request) -> tuple[list[tuple[str, str]], list[str]]:
     return hidden, texts
 
 
+def _had_files(request) -> bool:
+    try:
+        return bool(request.FILES)
+    except Exception:  # an unreadable body
+        return False
+
+
 def server_error(request, template_name: str = "500.html") -> HttpResponse:
     """handler500: an unexpected error, or the database gone (503). No database needed."""
     error = sys.exc_info()[1]
@@ -140,7 +166,7 @@ def server_error(request, template_name: str = "500.html") -> HttpResponse:
                 "posted": request.method == "POST",
                 "resend_fields": hidden,
                 "typed_texts": texts,
-                "had_files": bool(request.method == "POST" and request.FILES),
+                "had_files": request.method == "POST" and _had_files(request),
                 "action": request.get_full_path(),
             }
         )

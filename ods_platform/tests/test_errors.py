@@ -77,9 +77,7 @@ def test_the_api_answers_json_errors_with_the_request_id(anyone, failing_urls):
 
 
 @pytest.mark.django_db
-def test_404_and_403_pages_are_swedish_in_the_layout(
-    anyone, failing_urls, stockholm_coordinator
-):
+def test_404_and_403_pages_are_swedish_in_the_layout(anyone, failing_urls, stockholm_coordinator):
     anyone.force_login(stockholm_coordinator)
     missing = anyone.get("/no-such-page/")
     assert missing.status_code == 404

@@ -47,7 +47,7 @@ class Gunicorn:
         raise RuntimeError(self.stop())
 
     def get(self, path: str):
-        return urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10)  # noqa: S310
+        return urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10)
 
     def stop(self) -> str:
         if self.proc.poll() is None:

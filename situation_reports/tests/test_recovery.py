@@ -238,3 +238,49 @@ def test_a_hung_build_whose_heartbeat_stops_is_taken_over(
 def test_beat_runs_the_sweeper_every_five_seconds(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reports-republish-stuck"]
     assert entry["schedule"] <= timedelta(seconds=5)
+
+
+def test_a_slow_build_keeps_its_heartbeat_and_is_left_alone(
+    settings, monkeypatch, redis_server, stockholm_coordinator, sergels, method_catalogue
+):
+    import threading
+
+    from django.db import connection
+
+    from situation_reports import tasks
+
+    settings.ODS_REPORT_HEARTBEAT_S = 0.3
+    settings.ODS_REPORT_HEARTBEAT_TIMEOUT_S = 2
+    real_render = tasks.render
+
+    def slow_render(snapshot, progress=None):
+        time.sleep(5)  # one long step, longer than the heartbeat timeout
+        return real_render(snapshot, progress)
+
+    monkeypatch.setattr(tasks, "render", slow_render)
+    report = ask(stockholm_coordinator, sergels)
+    outcome = {}
+
+    def build():
+        try:
+            outcome["result"] = tasks.build_report.run(report.pk)
+        finally:
+            connection.close()
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    try:
+        deadline = time.monotonic() + 30
+        while report.stage != "charts" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            report.refresh_from_db()
+        first = report.heartbeat_at
+        time.sleep(3)  # past the timeout since the last progress step
+        report.refresh_from_db()
+        assert report.status == "running" and report.heartbeat_at > first
+        assert tasks.stuck_reports() == ([], [])  # alive: not handed out again
+    finally:
+        builder.join(60)
+    assert outcome["result"] == "done"
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == ("done", 1)

@@ -7,7 +7,8 @@
 - `server_error` (handler500) never touches the database, so it works while the database is
   down. When the database cannot be reached it answers 503 and says that nothing was saved;
   for a form that was being sent it keeps what was typed and offers to send it again.
-- Under /api/ every error is JSON with a `request_id`, never an HTML page.
+- Under /api/ every error is JSON, never an HTML page, with a `request_id` (validation errors,
+  whose keys are field names, carry it in the `X-Request-ID` header only).
 """
 
 from __future__ import annotations
@@ -201,11 +202,16 @@ def bad_request(request, exception, template_name: str = "400.html") -> HttpResp
 def api_exception_handler(exc, context):
     """DRF's handler, with the request id in every error body. Errors DRF does not know
     (a bug, the database gone) go on to `server_error`, which logs them and answers JSON."""
+    from rest_framework.exceptions import ValidationError
     from rest_framework.views import exception_handler
 
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, ValidationError):
+        # The keys of a validation error are the fields' names: the id stays in the
+        # X-Request-ID header only.
+        return response
     request_id = _request_id_of(context.get("request"))
     if isinstance(response.data, dict):
         response.data["request_id"] = request_id

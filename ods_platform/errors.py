@@ -19,7 +19,9 @@ import re
 import sys
 import uuid
 
+from django.core.signals import request_finished
 from django.db.utils import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -73,13 +75,17 @@ class RequestIdMiddleware:
         incoming = request.headers.get(HEADER, "")
         request_id = incoming if _WELL_FORMED.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
+        # Kept until the response is closed (request_finished), so that Django's own log
+        # line for a 4xx/5xx response, written after the middleware returns, carries it too.
+        _request_id.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget_request_id(**_kwargs) -> None:
+    _request_id.set("-")
 
 
 def database_unavailable(error: BaseException | None) -> bool:

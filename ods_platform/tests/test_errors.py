@@ -77,10 +77,16 @@ def test_the_api_answers_json_errors_with_the_request_id(anyone, failing_urls):
 
 
 @pytest.mark.django_db
-def test_404_and_403_pages_are_swedish_in_the_layout(anyone, failing_urls, stockholm_coordinator):
+def test_404_and_403_pages_are_swedish_in_the_layout(
+    anyone, failing_urls, stockholm_coordinator, caplog
+):
     anyone.force_login(stockholm_coordinator)
-    missing = anyone.get("/no-such-page/")
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        missing = anyone.get("/no-such-page/")
     assert missing.status_code == 404
+    # Django logs it after the middleware has returned: the id is still on the line.
+    [logged] = [r for r in caplog.records if r.name == "django.request"]
+    assert logged.request_id == missing["X-Request-ID"]
     assert "Sidan finns inte" in missing.text and "Gå till startsidan" in missing.text
     assert missing["X-Request-ID"] in missing.text
     forbidden = anyone.get("/forbidden/")

@@ -349,8 +349,8 @@ def _end_session(pid: int) -> None:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
-def stuck_reports(now=None) -> tuple[list[int], list[int]]:
-    """(queued reports to hand out, running builds that have stopped), by id.
+def stuck_reports(now=None) -> tuple[list[int], list[tuple[int, int]]]:
+    """(queued reports to hand out, running builds that have stopped as (id, attempt)).
 
     Queued: not waiting for a retry that is not yet due, not handed out within
     `ODS_REPORT_REPUBLISH_AFTER_S`, and whose message the broker neither holds in a queue nor
@@ -375,13 +375,17 @@ def stuck_reports(now=None) -> tuple[list[int], list[int]]:
     )
     to_publish = [pk for pk in queued if pk not in seen.waiting and pk not in taken_recently]
 
-    holders = lock_holders()
     stale = now - timedelta(seconds=settings.ODS_REPORT_HEARTBEAT_TIMEOUT_S)
     stopped = []
-    running = Report.objects.filter(status=Report.Status.RUNNING).values_list(
-        "pk", "heartbeat_at", "started_at"
+    # The rows first, then the locks: a build claimed in between is not in the list (a lock
+    # read first would miss it and call it dead).
+    running = list(
+        Report.objects.filter(status=Report.Status.RUNNING).values_list(
+            "pk", "heartbeat_at", "started_at", "attempts"
+        )
     )
-    for pk, heartbeat, started in running:
+    holders = lock_holders()
+    for pk, heartbeat, started, attempt in running:
         last_sign = heartbeat or started or now
         if pk in holders:
             if last_sign >= stale:
@@ -392,7 +396,7 @@ def stuck_reports(now=None) -> tuple[list[int], list[int]]:
             _end_session(holders[pk])
         if pk in seen.waiting or seen.taken.get(pk, 0.0) > last_sign.timestamp():
             continue  # a new delivery is on its way
-        stopped.append(pk)
+        stopped.append((pk, attempt))
     return to_publish, stopped
 
 
@@ -408,14 +412,16 @@ def republish_stuck_reports() -> int:
     except redis_errors.RedisError:
         logger.warning("Sweeper: the broker cannot be reached; nothing handed out.")
         return 0
-    if stopped:
-        # The progress page says the work is being restarted until a worker claims it.
-        Report.objects.filter(pk__in=stopped, status=Report.Status.RUNNING).update(
+    for pk, attempt in stopped:
+        # The progress page says the work is being restarted until a worker claims it (a
+        # build that has been claimed again meanwhile has another attempt number).
+        Report.objects.filter(pk=pk, status=Report.Status.RUNNING, attempts=attempt).update(
             stage=Report.Stage.RESTART
         )
-        logger.warning("Reports %s stopped mid-build; handed out again.", stopped)
+    if stopped:
+        logger.warning("Reports %s stopped mid-build; handed out again.", [p for p, _ in stopped])
     published = 0
-    for pk in sorted(set(queued) | set(stopped)):
+    for pk in sorted(set(queued) | {pk for pk, _attempt in stopped}):
         if not publish(pk):
             break  # the broker is still down: try again at the next beat
         published += 1

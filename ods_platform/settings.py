@@ -79,8 +79,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
-    # The platform itself: settings, navigation, and the commands that load reference and
-    # demo data across the apps.
+    # The platform itself: settings, navigation, and the commands that span the apps (reference
+    # and demo data, backup, restore, verify_reports).
     "ods_platform",
     "actors",
     "audit",
@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets an id (X-Request-ID), logged with every line it causes.
+    "ods_platform.errors.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,8 +137,27 @@ TEMPLATES = [
 # --- Data ---------------------------------------------------------------------------------
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgis://postgres@127.0.0.1:5432/ods")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})
+# Give up on an unreachable database after a few seconds, so pages say so instead of hanging.
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+# A pool of connections per web process (psycopg_pool, opened lazily in each process after
+# gunicorn forks). gunicorn.conf.py turns it on for the web processes; Celery workers keep one
+# plain connection each (their advisory locks must die with their process). With a pool,
+# CONN_MAX_AGE must be 0: the pool keeps the connections.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+if DATABASE_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # How long a request waits for a free connection before it is told to try again.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+    }
+    # (With CONN_HEALTH_CHECKS, Django has the pool check each connection before handing it
+    # out, so a database restart costs no failed request.)
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -302,6 +323,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Every error body carries the request id; an unexpected error is JSON, not a page.
+    "EXCEPTION_HANDLER": "ods_platform.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ODS-plattformen API",
@@ -346,11 +369,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 12 * 60 * 60},
     },
     # Reports whose task never reached a worker (the broker was down) or whose worker died
-    # are handed out again; a broker outage delays reports but loses none.
+    # are handed out again, and retries when they are due; a broker outage delays reports but
+    # loses none, and a dead build is restarted within about 15 s.
     "reports-republish-stuck": {
         "task": "situation_reports.tasks.republish_stuck_reports",
-        "schedule": timedelta(seconds=60),
-        "options": {"expires": 50},
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 4},
     },
     # The audit chain is checked and its head recorded (and logged) every night.
     "audit-verify-chain": {
@@ -390,9 +414,25 @@ ODS_MIN_OBSERVATIONS = env.int("ODS_MIN_OBSERVATIONS", default=30)
 ODS_BASEMAP_PMTILES = env.str("ODS_BASEMAP_PMTILES", default="")
 # Past this many observation points in view, the map is sent grid aggregates instead.
 ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
-# A report still queued (or running on a worker that is gone) this many seconds after it
-# was handed out is handed out again by the beat task.
-ODS_REPORT_REPUBLISH_AFTER_S = env.int("ODS_REPORT_REPUBLISH_AFTER_S", default=60)
+# A queued report whose message is neither in the broker nor was taken by a worker this many
+# seconds after it was handed out is handed out again by the sweeper (beat, every 5 s).
+ODS_REPORT_REPUBLISH_AFTER_S = env.int("ODS_REPORT_REPUBLISH_AFTER_S", default=10)
+# A build writes a heartbeat this often; one silent for the timeout (while its lock is still
+# held: a hung worker or a lost machine) has its database session ended and is restarted.
+ODS_REPORT_HEARTBEAT_S = env.float("ODS_REPORT_HEARTBEAT_S", default=2.0)
+ODS_REPORT_HEARTBEAT_TIMEOUT_S = env.int("ODS_REPORT_HEARTBEAT_TIMEOUT_S", default=60)
+# Reports that failed for a passing cause (storage full or read-only, database gone) are
+# tried again after 15 s, 30 s, 60 s, ... at most 10 min apart, up to 30 times (about 4 h).
+ODS_REPORT_RETRY_BASE_S = env.float("ODS_REPORT_RETRY_BASE_S", default=15)
+ODS_REPORT_RETRY_MAX_S = env.float("ODS_REPORT_RETRY_MAX_S", default=600)
+ODS_REPORT_MAX_RETRIES = env.int("ODS_REPORT_MAX_RETRIES", default=30)
+# /healthz calls the report storage down when less than this is free (MB).
+ODS_REPORTS_MIN_FREE_MB = env.int("ODS_REPORTS_MIN_FREE_MB", default=200)
+# /healthz checks that the files of this many most recent finished reports are there.
+ODS_HEALTH_REPORT_FILES_CHECKED = env.int("ODS_HEALTH_REPORT_FILES_CHECKED", default=50)
+
+# Where `manage.py backup` writes its archives unless told otherwise.
+ODS_BACKUP_DIR = Path(env.str("ODS_BACKUP_DIR", default=str(BASE_DIR / "backups")))
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (59.33, 18.06),
@@ -406,8 +446,19 @@ LEAFLET_CONFIG = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line says which request it belongs to ("-" outside a request): the id is shown on
+    # error pages and sent as the X-Request-ID header, so a user's report finds the log.
+    "filters": {"request_id": {"()": "ods_platform.errors.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes announces itself on every start of every command; only its warnings matter.
     # WeasyPrint and fontTools report every page and font step at INFO: only problems matter.

@@ -10,6 +10,12 @@ from . import views
 admin.site.site_header = "ODS-plattformen"
 admin.site.site_title = "ODS-plattformen"
 
+# Error pages in the platform's layout; under /api/ they are JSON with the request id.
+handler400 = "ods_platform.errors.bad_request"
+handler403 = "ods_platform.errors.permission_denied"
+handler404 = "ods_platform.errors.page_not_found"
+handler500 = "ods_platform.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

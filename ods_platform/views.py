@@ -24,7 +24,8 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    checks = health.check_all()
+    counts: dict[str, int] = {}
+    checks = health.check_all(counts)
     down = sorted(name for name, up in checks.items() if not up)
     body = {
         "status": "ok" if not down else "down",
@@ -32,4 +33,6 @@ def healthz(request):
     }
     if down:
         body["down"] = down
+    if counts.get("missing_report_files"):
+        body["missing_report_files"] = counts["missing_report_files"]
     return JsonResponse(body, status=200 if not down else 503)

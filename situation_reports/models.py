@@ -97,6 +97,11 @@ class Report(models.Model):
         RENDER = "render", _("Creating the PDF")
         STORE = "store", _("Saving the report")
         FINISHED = "finished", _("Finished")
+        # Set back to queued after a passing fault (storage full or read-only, database):
+        # the sweeper hands it out again at `retry_at`.
+        RETRY = "retry", _("Trying again shortly")
+        # Its worker died mid-build; the sweeper has handed it out again.
+        RESTART = "restart", _("The work is being restarted")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LAGESBILD)
     scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)
@@ -158,6 +163,12 @@ class Report(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     notified_at = models.DateTimeField(_("team notified"), null=True, blank=True)
+    # Liveness of a build: the advisory lock says the building connection is open, this
+    # timestamp (written every few seconds by the build) says the build is still moving.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # Automatic retries after passing faults, and when the next one is due.
+    retries = models.PositiveSmallIntegerField(_("automatic retries"), default=0)
+    retry_at = models.DateTimeField(_("next try"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -192,6 +203,15 @@ class Report(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_waiting_to_retry(self) -> bool:
+        return self.status == self.Status.QUEUED and self.stage == self.Stage.RETRY
+
+    @property
+    def was_restarted(self) -> bool:
+        """Its build was interrupted (a worker died) and started again."""
+        return not self.is_finished and (self.stage == self.Stage.RESTART or self.attempts > 1)
 
     @property
     def period_days(self) -> int:

@@ -138,9 +138,9 @@ def publish(report_id: int) -> bool:
             exc_info=True,
         )
         return False
-    Report.objects.filter(pk=report_id, status=Report.Status.QUEUED).update(
-        published_at=timezone.now()
-    )
+    Report.objects.filter(
+        pk=report_id, status__in=[Report.Status.QUEUED, Report.Status.RUNNING]
+    ).update(published_at=timezone.now())
     return True
 
 

@@ -10,29 +10,47 @@ back, the sweeper re-publishes what seems stuck) and still produces each report 
    a "running" row with a free lock is an orphan that the next delivery takes over.
 2. Build outside any transaction: snapshot (read in one REPEATABLE READ transaction, with
    the requester's permissions as they are now), charts, PDF.
-3. Store under the report's own file name (a retry overwrites, never adds a second file)
-   and mark the row done in a short transaction, only if it is still ours.
+3. Store under the report's own file name and mark the row done in one short transaction
+   that holds the row lock and checks the attempt is still ours: the file is written to a
+   temporary name and renamed (never half a file under the real name), a retry overwrites
+   it, and a build that has lost its claim can no longer write.
+
+Liveness of a build is its heartbeat: the advisory lock (the building connection is open)
+plus `heartbeat_at`, which a thread of the build writes every `ODS_REPORT_HEARTBEAT_S`
+seconds. The sweeper (`republish_stuck_reports`, every few seconds) hands a build out again
+when its lock is free (the worker died) or its heartbeat has stopped for
+`ODS_REPORT_HEARTBEAT_TIMEOUT_S` (the worker hangs or its machine is gone: its database
+session is ended first, which frees the lock). It looks in the broker first and never sends
+a report again that is still waiting there or was just taken by a worker.
+
+A build that fails for a passing cause (report storage full or read-only, the database
+gone) goes back to queued with `retry_at` set, backing off from `ODS_REPORT_RETRY_BASE_S`
+to `ODS_REPORT_RETRY_MAX_S`; the sweeper hands it out when it is due. After
+`ODS_REPORT_MAX_RETRIES` it fails with a message that says why.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from datetime import date, timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from redis import exceptions as redis_errors
 
+from . import broker
 from .action_plan import build_action_plan
-from .models import Kind, Report, ReportSubscription, Scope, report_path, report_storage
+from .models import Kind, Report, ReportSubscription, Scope, report_path
 from .snapshot import NothingToReport, SnapshotBuilder
+from .storage import is_transient_storage_error, store_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +67,19 @@ FAILED_ERROR = (
     "Rapporten kunde inte skapas på grund av ett tekniskt fel. Felet är loggat; beställ "
     "rapporten igen eller kontakta supporten och ange rapportnummer {pk}."
 )
+RETRY_STORAGE = (
+    "Rapporten kunde inte sparas: lagringen för rapporter är full eller går inte att skriva "
+    "till just nu. Den försöker igen automatiskt; du behöver inte beställa den igen."
+)
+RETRY_DATABASE = (
+    "Databasen svarade inte medan rapporten skapades. Den försöker igen automatiskt; du "
+    "behöver inte beställa den igen."
+)
+FAILED_STORAGE = (
+    "Rapporten kunde inte sparas: lagringen för rapporter har varit full eller gått inte att "
+    "skriva till under alla nya försök. Felet är loggat; kontakta supporten och ange "
+    "rapportnummer {pk}."
+)
 
 
 def _try_lock(report_id: int) -> bool:
@@ -58,27 +89,79 @@ def _try_lock(report_id: int) -> bool:
 
 
 def _unlock(report_id: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, report_id])
+    except (OperationalError, InterfaceError):
+        # The connection is gone, and the session's locks with it.
+        connection.close()
+
+
+def lock_holders() -> dict[int, int]:
+    """Report id -> database backend pid, for every report whose advisory lock is held."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, report_id])
+        cursor.execute(
+            "SELECT objid, pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objsubid = 2 AND granted",
+            [LOCK_NAMESPACE],
+        )
+        return {int(objid): int(pid) for objid, pid in cursor.fetchall()}
 
 
 def building_now() -> set[int]:
     """Ids of the reports a live process is building (holds the advisory lock of)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
-            "AND objsubid = 2 AND granted",
-            [LOCK_NAMESPACE],
+    return set(lock_holders())
+
+
+class Heartbeat:
+    """While a build runs, a thread of its own writes `heartbeat_at` every few seconds (on
+    its own connection, skipping the row while another transaction holds it), so the
+    sweeper can tell a slow build from a stopped one."""
+
+    SQL = (
+        "UPDATE situation_reports_report SET heartbeat_at = %s WHERE id IN ("
+        "SELECT id FROM situation_reports_report WHERE id = %s AND status = 'running' "
+        "AND attempts = %s FOR UPDATE SKIP LOCKED)"
+    )
+
+    def __init__(self, report_id: int, attempt: int) -> None:
+        self.report_id = report_id
+        self.attempt = attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"report-{report_id}-heartbeat", daemon=True
         )
-        return {int(row[0]) for row in cursor.fetchall()}
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(settings.ODS_REPORT_HEARTBEAT_S):
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute(self.SQL, [timezone.now(), self.report_id, self.attempt])
+                except Exception:
+                    logger.warning("Report %s: heartbeat not written", self.report_id)
+                    connection.close()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 def claim(report_id: int) -> Report | None:
-    """The report, now ours to build; None when it is done, failed, gone or being built."""
+    """The report, now ours to build; None when it is done, failed, gone, being built or
+    waiting for a retry that is not yet due."""
+    now = timezone.now()
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(skip_locked=True)
             .filter(pk=report_id, status__in=[Report.Status.QUEUED, Report.Status.RUNNING])
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
             .first()
         )
         if report is None or not _try_lock(report_id):
@@ -87,14 +170,21 @@ def claim(report_id: int) -> Report | None:
         report.stage = Report.Stage.SNAPSHOT
         report.progress = 5
         report.attempts = F("attempts") + 1
-        report.started_at = timezone.now()
-        report.save(update_fields=["status", "stage", "progress", "attempts", "started_at"])
+        report.started_at = now
+        report.heartbeat_at = now
+        report.retry_at = None
+        report.save(
+            update_fields=[
+                "status", "stage", "progress", "attempts", "started_at", "heartbeat_at",
+                "retry_at",
+            ]
+        )  # fmt: skip
         report.refresh_from_db(fields=["attempts"])
     return report
 
 
 def _progress(report_id: int, percent: int, stage: str | None = None) -> None:
-    fields = {"progress": percent}
+    fields = {"progress": percent, "heartbeat_at": timezone.now()}
     if stage:
         fields["stage"] = stage
     Report.objects.filter(pk=report_id, status=Report.Status.RUNNING).update(**fields)
@@ -137,11 +227,41 @@ def render(snapshot: dict, progress=None) -> bytes:
 
 
 def _fail(report: Report, message: str) -> None:
-    Report.objects.filter(pk=report.pk, status=Report.Status.RUNNING).update(
+    Report.objects.filter(
+        pk=report.pk, status=Report.Status.RUNNING, attempts=report.attempts
+    ).update(
         status=Report.Status.FAILED,
         error=message,
         finished_at=timezone.now(),
     )
+
+
+def retry_delay(retries: int) -> timedelta:
+    """The wait before automatic retry number `retries + 1`: doubling, with a ceiling."""
+    seconds = settings.ODS_REPORT_RETRY_BASE_S * 2 ** min(retries, 20)
+    return timedelta(seconds=min(seconds, settings.ODS_REPORT_RETRY_MAX_S))
+
+
+def _retry_later(report: Report, message: str) -> bool:
+    """Back to queued, to be handed out again when the retry is due. False when the row is
+    no longer ours (another attempt took over) or the database cannot be reached."""
+    due = timezone.now() + retry_delay(report.retries)
+    try:
+        changed = Report.objects.filter(
+            pk=report.pk, status=Report.Status.RUNNING, attempts=report.attempts
+        ).update(
+            status=Report.Status.QUEUED,
+            stage=Report.Stage.RETRY,
+            progress=0,
+            error=message,
+            retries=F("retries") + 1,
+            retry_at=due,
+        )
+    except (OperationalError, InterfaceError):
+        connection.close()
+        logger.warning("Report %s: the database is gone; the sweeper will restart it.", report.pk)
+        return False
+    return bool(changed)
 
 
 def generate(report: Report) -> None:
@@ -154,17 +274,14 @@ def generate(report: Report) -> None:
     pdf = render(snapshot, lambda p, s: _progress(report.pk, p, s))
     _progress(report.pk, 90, Report.Stage.STORE)
     digest = hashlib.sha256(pdf).hexdigest()
-    storage = report_storage()
     name = report_path(report, f"{report.kind}.pdf")
-    if storage.exists(name):  # left by an attempt that died before it finished
-        storage.delete(name)
-    stored = storage.save(name, ContentFile(pdf))
     with transaction.atomic():
         current = Report.objects.select_for_update().get(pk=report.pk)
         if current.status != Report.Status.RUNNING or current.attempts != report.attempts:
-            if stored != current.file.name:
-                storage.delete(stored)
-            return
+            return  # another attempt has taken over: it writes the file, not this one
+        # Written while the row is locked, so a build that lost its claim cannot overwrite
+        # the file of the one that holds it; an older file of a failed attempt is replaced.
+        stored = store_atomically(name, pdf)
         current.file.name = stored
         current.sha256 = digest
         current.size = len(pdf)
@@ -172,9 +289,14 @@ def generate(report: Report) -> None:
         current.stage = Report.Stage.FINISHED
         current.progress = 100
         current.finished_at = timezone.now()
+        current.heartbeat_at = current.finished_at
+        current.error = ""
         current.save(
-            update_fields=["file", "sha256", "size", "status", "stage", "progress", "finished_at"]
-        )
+            update_fields=[
+                "file", "sha256", "size", "status", "stage", "progress", "finished_at",
+                "heartbeat_at", "error",
+            ]
+        )  # fmt: skip
 
 
 @shared_task(
@@ -190,7 +312,8 @@ def build_report(report_id: int) -> str:
     if report is None:
         return "skipped"
     try:
-        generate(report)
+        with Heartbeat(report.pk, report.attempts):
+            generate(report)
     except NothingToReport:
         _fail(report, FAILED_NO_ACCESS)
         return "failed"
@@ -198,7 +321,28 @@ def build_report(report_id: int) -> str:
         logger.error("Report %s took too long and was stopped.", report_id)
         _fail(report, FAILED_TOO_SLOW)
         return "failed"
-    except Exception:
+    except (OperationalError, InterfaceError):
+        # The database went away mid-build. A fresh connection may reach it again; if not,
+        # the lock went with the old one and the sweeper restarts the build.
+        logger.warning("Report %s: the database was lost mid-build.", report_id, exc_info=True)
+        connection.close()
+        if report.retries < settings.ODS_REPORT_MAX_RETRIES:
+            _retry_later(report, RETRY_DATABASE)
+            return "retry"
+        _fail(report, FAILED_ERROR.format(pk=report_id))
+        return "failed"
+    except Exception as error:
+        if is_transient_storage_error(error):
+            if report.retries < settings.ODS_REPORT_MAX_RETRIES:
+                logger.warning(
+                    "Report %s could not be stored (%s); it is tried again in %s.",
+                    report_id, error, retry_delay(report.retries),
+                )  # fmt: skip
+                _retry_later(report, RETRY_STORAGE)
+                return "retry"
+            logger.exception("Report %s could not be stored after its retries.", report_id)
+            _fail(report, FAILED_STORAGE.format(pk=report_id))
+            return "failed"
         logger.exception("Report %s could not be built.", report_id)
         _fail(report, FAILED_ERROR.format(pk=report_id))
         return "failed"
@@ -208,24 +352,84 @@ def build_report(report_id: int) -> str:
     return "done"
 
 
+def _end_session(pid: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def stuck_reports(now=None) -> tuple[list[int], list[tuple[int, int]]]:
+    """(queued reports to hand out, running builds that have stopped as (id, attempt)).
+
+    Queued: not waiting for a retry that is not yet due, not handed out within
+    `ODS_REPORT_REPUBLISH_AFTER_S`, and whose message the broker neither holds in a queue nor
+    gave a worker within that time. Running: the advisory lock is free (its worker died), or
+    the heartbeat is older than `ODS_REPORT_HEARTBEAT_TIMEOUT_S` (its database session is then
+    ended, which frees the lock); unless a new delivery is already waiting in the broker or
+    was taken by a worker after the build's last heartbeat. Raises when the broker cannot be
+    read."""
+    now = now or timezone.now()
+    seen = broker.look()
+    grace = timedelta(seconds=settings.ODS_REPORT_REPUBLISH_AFTER_S)
+    taken_recently = {pk for pk, since in seen.taken.items() if since >= (now - grace).timestamp()}
+    queued = (
+        Report.objects.filter(status=Report.Status.QUEUED)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+        .filter(
+            Q(published_at__isnull=True)
+            | Q(published_at__lt=now - grace)
+            | Q(retry_at__gt=F("published_at"))
+        )
+        .values_list("pk", flat=True)
+    )
+    to_publish = [pk for pk in queued if pk not in seen.waiting and pk not in taken_recently]
+
+    stale = now - timedelta(seconds=settings.ODS_REPORT_HEARTBEAT_TIMEOUT_S)
+    stopped = []
+    # The rows first, then the locks: a build claimed in between is not in the list (a lock
+    # read first would miss it and call it dead).
+    running = list(
+        Report.objects.filter(status=Report.Status.RUNNING).values_list(
+            "pk", "heartbeat_at", "started_at", "attempts"
+        )
+    )
+    holders = lock_holders()
+    for pk, heartbeat, started, attempt in running:
+        last_sign = heartbeat or started or now
+        if pk in holders:
+            if last_sign >= stale:
+                continue  # alive: its connection is open and it is moving
+            logger.warning(
+                "Report %s: no heartbeat since %s; ending its database session.", pk, last_sign
+            )
+            _end_session(holders[pk])
+        if pk in seen.waiting or seen.taken.get(pk, 0.0) > last_sign.timestamp():
+            continue  # a new delivery is on its way
+        stopped.append((pk, attempt))
+    return to_publish, stopped
+
+
 @shared_task(ignore_result=True)
 def republish_stuck_reports() -> int:
-    """Hand out again the reports no worker has: queued ones not handed out for a while
-    (the broker was down, or the message was lost) and running ones whose worker is gone.
-    Returns how many were published."""
+    """Hand out again the reports no worker has: queued ones whose message is not in the
+    broker (it was down, or lost its data), retries that are due, and builds whose worker
+    died or hangs. Returns how many were published."""
     from .services import publish
 
-    cutoff = timezone.now() - timedelta(seconds=settings.ODS_REPORT_REPUBLISH_AFTER_S)
-    queued = Report.objects.filter(status=Report.Status.QUEUED).filter(
-        Q(published_at__isnull=True) | Q(published_at__lt=cutoff)
-    )
-    running = Report.objects.filter(status=Report.Status.RUNNING, started_at__lt=cutoff)
-    busy = building_now()
-    stuck = list(queued.values_list("pk", flat=True)) + [
-        pk for pk in running.values_list("pk", flat=True) if pk not in busy
-    ]
+    try:
+        queued, stopped = stuck_reports()
+    except redis_errors.RedisError:
+        logger.warning("Sweeper: the broker cannot be reached; nothing handed out.")
+        return 0
+    for pk, attempt in stopped:
+        # The progress page says the work is being restarted until a worker claims it (a
+        # build that has been claimed again meanwhile has another attempt number).
+        Report.objects.filter(pk=pk, status=Report.Status.RUNNING, attempts=attempt).update(
+            stage=Report.Stage.RESTART
+        )
+    if stopped:
+        logger.warning("Reports %s stopped mid-build; handed out again.", [p for p, _ in stopped])
     published = 0
-    for pk in sorted(stuck):
+    for pk in sorted(set(queued) | {pk for pk, _attempt in stopped}):
         if not publish(pk):
             break  # the broker is still down: try again at the next beat
         published += 1

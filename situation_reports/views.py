@@ -26,6 +26,7 @@ from . import permissions, services
 from .filtersets import ReportFilterSet
 from .forms import ReportRequestForm, SubscriptionForm
 from .models import Kind, Report, ReportSubscription, report_storage
+from .storage import file_present
 
 PAGE_SIZE = 50
 
@@ -95,17 +96,20 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def _state(report) -> dict:
+    """What the page says about a report; a finished report whose file has gone missing
+    (a restore without the report files, a lost disk) says so and offers to create it again."""
+    missing = report.status == Report.Status.DONE and not file_present(report.file.name)
+    return {"report": report, "polling": not report.is_finished, "file_missing": missing}
+
+
 @login_required
 def report_detail(request, pk):
     report = permissions.get_report_for_user(request.user, pk)
     record_read(
         request, "view", Report, [report.pk], scene_ids=report.scenes.values_list("pk", flat=True)
     )
-    return render(
-        request,
-        "situation_reports/report_detail.html",
-        {"report": report, "polling": not report.is_finished},
-    )
+    return render(request, "situation_reports/report_detail.html", _state(report))
 
 
 @login_required
@@ -113,11 +117,7 @@ def report_detail(request, pk):
 def report_progress(request, pk):
     """The progress box alone, polled by the detail page while the report is built."""
     report = permissions.get_report_for_user(request.user, pk)
-    return render(
-        request,
-        "situation_reports/_progress.html",
-        {"report": report, "polling": not report.is_finished},
-    )
+    return render(request, "situation_reports/_progress.html", _state(report))
 
 
 @login_required
@@ -129,7 +129,9 @@ def report_download(request, pk):
     try:
         handle = report_storage().open(report.file.name, "rb")
     except FileNotFoundError:
-        raise Http404 from None
+        # The page explains it and offers to create the report again.
+        state = _state(report) | {"file_missing": True}
+        return render(request, "situation_reports/report_detail.html", state, status=404)
     record_read(
         request,
         "download",

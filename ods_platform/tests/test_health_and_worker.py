@@ -20,7 +20,13 @@ def test_healthz_is_200_with_everything_up_and_503_naming_the_stopped_worker(cli
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "up", "redis": "up", "celery": "up"},
+        "checks": {
+            "database": "up",
+            "redis": "up",
+            "celery": "up",
+            "reports_storage": "up",
+            "report_files": "up",
+        },
     }
 
     celery_worker.stop()

@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ODS_BIND ?= 127.0.0.1:8000
 export ODS_BIND
 
-.PHONY: run test setup bootstrap lint pytest messages
+.PHONY: run test setup bootstrap lint pytest messages fuzz
 
 ## Install what is missing, prepare the database and demo data, then run web, worker and beat.
 run: setup
@@ -36,6 +36,10 @@ lint:
 # Two processes (this machine has two cores): each has its own test database and Redis.
 pytest:
 	pytest -n 2
+
+## The API fuzzed much longer than in `make test` (schemathesis, three roles).
+fuzz: setup
+	ODS_FUZZ_EXAMPLES=$${ODS_FUZZ_EXAMPLES:-200} pytest tests/test_api_fuzzing.py
 
 ## Refresh the Swedish message catalogue after changing translatable text.
 messages:

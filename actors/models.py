@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.triggers import audited
+from ods_platform.lib.plain import PlainInput
 
 from .permissions import MembershipQuerySet, OrganisationQuerySet
 
 
-class User(AbstractUser):
+class User(PlainInput, AbstractUser):
     """A person who logs in. What they may see and do follows from their memberships."""
 
     class Meta:
@@ -23,7 +24,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class Organisation(models.Model):
+class Organisation(PlainInput, models.Model):
     """An actor in the regional work: a municipality, an agency, or a part of one.
 
     Every organisation has its own Django group; object permissions granted to the
@@ -111,7 +112,7 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-class Membership(models.Model):
+class Membership(PlainInput, models.Model):
     """A user's role in an organisation. Keeps the user in the organisation's group."""
 
     user = models.ForeignKey(

@@ -3,8 +3,14 @@ request's reads, written in one bulk insert before the answer leaves."""
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
+
 from .context import clear_context, request_context, set_context
 from .reads import flush_reads
+
+logger = logging.getLogger(__name__)
 
 
 class AuditMiddleware:
@@ -13,7 +19,12 @@ class AuditMiddleware:
 
     def __call__(self, request):
         context = request_context(request)
-        set_context(context)
+        try:
+            set_context(context)
+        except DatabaseError:
+            # The database is down: the view will find out and answer so (503); no change
+            # or read can happen without it.
+            logger.warning("Audit context not set: the database cannot be reached.")
         try:
             response = self.get_response(request)
             # The user may have logged in or out during the request.
@@ -22,4 +33,7 @@ class AuditMiddleware:
             response.headers.setdefault("X-Request-ID", context["request_id"])
             return response
         finally:
-            clear_context()
+            try:
+                clear_context()
+            except DatabaseError:
+                logger.warning("Audit context not cleared: the database cannot be reached.")

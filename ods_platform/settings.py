@@ -98,7 +98,9 @@ MIDDLEWARE = [
     "ods_platform.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "ods_platform.middleware.RejectNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ods_platform.middleware.SessionLimitsMiddleware",
     # Who acts, from where (for the change triggers), and the request's reads, logged.
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: an account without two-factor authentication sets it up first.
+    "ods_platform.middleware.RequireMFAMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -221,7 +225,11 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-SESSION_COOKIE_AGE = int(timedelta(hours=10).total_seconds())
+# Sessions end after 30 minutes without a request and 12 hours after log-in, whichever
+# comes first (ods_platform.middleware.SessionLimitsMiddleware).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -321,12 +329,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "ods_platform.api.Pagination",
     "PAGE_SIZE": 100,
     # Every error body carries the request id; an unexpected error is JSON, not a page.
     "EXCEPTION_HANDLER": "ods_platform.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["ods_platform.api.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
+    # The schema describes the data model: for signed-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "TITLE": "ODS-plattformen API",
     "DESCRIPTION": "Regional coordination against open drug scenes in Stockholm County.",
     "VERSION": "1",
@@ -399,6 +410,9 @@ ODS_BASE_URL = env.str("ODS_BASE_URL", default="http://127.0.0.1:8000")
 
 # Demo personas and scenes are loaded only where this is on (never in production).
 ODS_DEMO_DATA = env.bool("ODS_DEMO_DATA", default=DEBUG)
+# Every account must turn on two-factor authentication before it sees any data; off by
+# default only in demo installations, whose fictional personas log in with a password.
+ODS_REQUIRE_MFA = env.bool("ODS_REQUIRE_MFA", default=not ODS_DEMO_DATA)
 ODS_DEMO_PASSWORD = env.str("ODS_DEMO_PASSWORD", default="demo-ods-2026")
 
 # An observation may lie at most this far outside its scene's boundary (metres).

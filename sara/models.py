@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from actors.models import Organisation
 from audit.triggers import audited
 from ods_platform.lib.personnummer import contains_identity_number
+from ods_platform.lib.plain import PlainInput
 from scenes.models import (
     PERSONAL_DATA_MESSAGE,
     Indicator,
@@ -53,7 +54,7 @@ def _no_identity_numbers(instance, *fields):
         raise ValidationError(errors)
 
 
-class Method(models.Model):
+class Method(PlainInput, models.Model):
     """A method in the catalogue: situational (the place) or social (the individual)."""
 
     class Kind(models.TextChoices):
@@ -130,7 +131,7 @@ class Phase(models.TextChoices):
 PHASE_ORDER = list(Phase.values)
 
 
-class Case(models.Model):
+class Case(PlainInput, models.Model):
     """One specific, precisely defined, recurring problem at a scene, and the work on it."""
 
     scene = models.ForeignKey(
@@ -216,7 +217,7 @@ class Case(models.Model):
             raise ValidationError({"goal_measure": _("The indicator belongs to another scene.")})
 
 
-class PhaseChange(ShownTextGuard, models.Model):
+class PhaseChange(PlainInput, ShownTextGuard, models.Model):
     """A move of a case from one phase to another: who, when, and why."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
@@ -243,7 +244,7 @@ class PhaseChange(ShownTextGuard, models.Model):
         return f"{self.case}: {self.from_phase or '-'} -> {self.to_phase}"
 
 
-class Analysis(ShownTextGuard, models.Model):
+class Analysis(PlainInput, ShownTextGuard, models.Model):
     """A finding of the analysis for one area, optionally tied to one sub-place.
 
     The problem-analysis triangle's controllers (handler of offenders, guardian of victims,
@@ -330,7 +331,7 @@ class ActionStatus(models.TextChoices):
 OPEN_STATUSES = (ActionStatus.PLANNED, ActionStatus.ONGOING)
 
 
-class Action(ShownTextGuard, models.Model):
+class Action(PlainInput, ShownTextGuard, models.Model):
     """An action (åtgärd/insats) of a case, owned by one organisation on the scene's team."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
@@ -445,7 +446,7 @@ class Action(ShownTextGuard, models.Model):
             raise ValidationError(errors)
 
 
-class ActionUpdate(ShownTextGuard, models.Model):
+class ActionUpdate(PlainInput, ShownTextGuard, models.Model):
     """A dated progress update on an action, by staff of the responsible organisation."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
@@ -499,7 +500,7 @@ class ActionUpdate(ShownTextGuard, models.Model):
             raise ValidationError(_("Write what happened, or change the status or the output."))
 
 
-class Assessment(ShownTextGuard, models.Model):
+class Assessment(PlainInput, ShownTextGuard, models.Model):
     """The assessment of a case: were the actions carried out, and did they work."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")

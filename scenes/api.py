@@ -30,12 +30,12 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import get_error_detail
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.settings import api_settings
 
 from actors.models import Organisation
 from audit.reads import record_read
+from ods_platform.api import JSONParser
 
 from . import services
 from .filtersets import ObservationFilterSet, SceneFilterSet

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from ods_platform.lib.plain import validate_plausible_date
+
 DEFAULT_PERIOD_DAYS = 90
 
 
@@ -20,10 +22,16 @@ class PeriodForm(forms.Form):
     """From and to (inclusive) dates; the last 90 days unless chosen."""
 
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plausible_date],
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plausible_date],
     )
 
     def clean(self):

@@ -17,9 +17,36 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from actors.models import Organisation
+from ods_platform.lib.plain import validate_plausible_date
 
 from .filters import DEFAULT_PERIOD_DAYS, PeriodForm, _day_start
 from .models import Category, Observation, PlaceType, Scene, Source, Status
+
+
+class PlausibleDateTimeField(filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time between the years 2000 and 2100, with a real UTC offset."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise forms.ValidationError(_("The time zone offset is out of range."))
+        validate_plausible_date(moment)
+        return moment
+
+
+class PlausibleIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = PlausibleDateTimeField
+
+
+class PlausibleDateField(forms.DateField):
+    default_validators = [validate_plausible_date]
+
+
+class PlausibleDateFilter(filters.DateFilter):
+    field_class = PlausibleDateField
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -27,6 +54,11 @@ class IdFilter(filters.NumberFilter):
     """An object id: a whole number (an id the user may not see simply matches nothing)."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 def _municipalities(request):
@@ -60,13 +92,13 @@ class ObservationFilterSet(filters.FilterSet):
     `default_days` bounds the period when none is given (the pages show the last 90 days);
     the API leaves it unbounded."""
 
-    start = filters.DateFilter(
+    start = PlausibleDateFilter(
         label=_("From"),
         method="_by_period",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="A local date (YYYY-MM-DD); observations on or after it.",
     )
-    end = filters.DateFilter(
+    end = PlausibleDateFilter(
         label=_("To"),
         method="_by_period",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -80,12 +112,12 @@ class ObservationFilterSet(filters.FilterSet):
     )
     place = IdFilter(label=_("Sub-place"), field_name="place_id", help_text="A sub-place id.")
     scene = IdFilter(label=_("Scene"), field_name="scene_id", help_text="A scene id.")
-    occurred_after = filters.IsoDateTimeFilter(
+    occurred_after = PlausibleIsoDateTimeFilter(
         field_name="occurred_at",
         lookup_expr="gte",
         help_text="ISO 8601 date-time; observations at or after it.",
     )
-    occurred_before = filters.IsoDateTimeFilter(
+    occurred_before = PlausibleIsoDateTimeFilter(
         field_name="occurred_at",
         lookup_expr="lt",
         help_text="ISO 8601 date-time; observations before it.",

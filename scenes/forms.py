@@ -17,6 +17,7 @@ from leaflet.forms.widgets import LeafletWidget
 
 from actors.models import Organisation
 from ods_platform.lib.localtime import aware_local
+from ods_platform.lib.plain import validate_plausible_date
 
 from . import permissions
 from .models import (
@@ -133,10 +134,11 @@ class SceneForm(forms.ModelForm):
             except forms.ValidationError as exc:
                 self.add_error("boundary_coordinates", exc)
                 return cleaned
-            if len(pairs) < 3:
-                self.add_error("boundary_coordinates", _("Give at least three corners."))
+            corners = list(dict.fromkeys(pairs))  # each corner once, in the order given
+            if len(corners) < 3:
+                self.add_error("boundary_coordinates", _("Give at least three different corners."))
                 return cleaned
-            ring = [*pairs, pairs[0]] if pairs[0] != pairs[-1] else pairs
+            ring = [*corners, corners[0]]
             cleaned["boundary"] = MultiPolygon(Polygon(ring), srid=4326)
             self.instance.boundary = cleaned["boundary"]
         if not cleaned.get("boundary"):
@@ -310,7 +312,9 @@ class LocalDateTimeField(forms.DateTimeField):
             return None
         if isinstance(value, datetime):
             return value if timezone.is_aware(value) else aware_local(value)
-        return aware_local(forms.fields.BaseTemporalField.to_python(self, value))
+        naive = forms.fields.BaseTemporalField.to_python(self, value)
+        validate_plausible_date(naive)  # before it is placed in time (year 1 overflows)
+        return aware_local(naive)
 
 
 class ObservationForm(forms.ModelForm):

@@ -5,7 +5,7 @@ SWEREF 99 TM (SRID 3006, metres).
 """
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -25,6 +25,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from actors.models import Organisation
 from audit.triggers import audited
 from ods_platform.lib.personnummer import contains_identity_number
+from ods_platform.lib.plain import PlainInput
 
 from .permissions import (
     IndicatorValueQuerySet,
@@ -53,6 +54,26 @@ def to_sweref99tm() -> CoordTransform:
 
 # Allowed future skew for an observation's time (clocks on phones drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+# Where geometries may lie: Sweden, with a margin (WGS 84: west, south, east, north).
+SWEDEN = (10.0, 55.0, 24.5, 69.5)
+
+
+def in_sweden(geometry) -> bool:
+    west, south, east, north = geometry.extent
+    return SWEDEN[0] <= west and east <= SWEDEN[2] and SWEDEN[1] <= south and north <= SWEDEN[3]
+
+
+def check_area(geometry, field: str) -> None:
+    """An area is in Sweden and every ring of it has at least three different corners."""
+    if not in_sweden(geometry):
+        raise ValidationError({field: _("The place lies outside Sweden; check the coordinates.")})
+    polygons = [geometry] if geometry.geom_type == "Polygon" else list(geometry)
+    for polygon in polygons:
+        for ring in polygon:
+            if len(set(ring.coords)) < 3:
+                raise ValidationError({field: _("An area needs at least three different corners.")})
 
 
 class ShownTextGuard:
@@ -110,7 +131,7 @@ class LocationFactor(models.TextChoices):
     CLOSE_TO_HOME = "close_to_home", _("Close to home")
 
 
-class Scene(models.Model):
+class Scene(PlainInput, models.Model):
     """An open drug scene (öppen drogscen): a lasting place on the map, worked by a team."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -158,8 +179,12 @@ class Scene(models.Model):
             raise ValidationError({"municipality": _("Choose a municipality.")})
         if isinstance(self.boundary, Polygon):
             self.boundary = MultiPolygon(self.boundary, srid=self.boundary.srid)
-        if self.boundary is not None and not self.boundary.valid:
-            raise ValidationError({"boundary": _("The boundary crosses itself; draw it again.")})
+        if self.boundary is not None:
+            check_area(self.boundary, "boundary")
+            if not self.boundary.valid:
+                raise ValidationError(
+                    {"boundary": _("The boundary crosses itself; draw it again.")}
+                )
 
     def distance_m(self, point: Point) -> float:
         """Distance in metres from the boundary to a point (0 inside); both in WGS 84."""
@@ -211,7 +236,7 @@ class TeamBasis(models.TextChoices):
     UNRECORDED = "unrecorded", _("Not recorded (joined before a basis was required)")
 
 
-class SceneTeam(models.Model):
+class SceneTeam(PlainInput, models.Model):
     """An organisation working a scene, on a recorded basis. One team member is the lead.
 
     The organisation reads the free text of what is logged at the scene from `reads_from`
@@ -317,7 +342,7 @@ class TeamChange(models.Model):
         return f"{self.organisation} {self.get_kind_display()}"
 
 
-class StatusChange(ShownTextGuard, models.Model):
+class StatusChange(PlainInput, ShownTextGuard, models.Model):
     """One entry in a scene's status history: what it became, when, and who changed it."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="status_changes")
@@ -344,7 +369,7 @@ class StatusChange(ShownTextGuard, models.Model):
         ordering = ["-changed_at", "-pk"]
 
 
-class SymptomAssessment(ShownTextGuard, models.Model):
+class SymptomAssessment(PlainInput, ShownTextGuard, models.Model):
     """A dated checklist of the seven symptoms and the location factors. History, not flags."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="assessments")
@@ -390,7 +415,7 @@ class SymptomAssessment(ShownTextGuard, models.Model):
         return [LocationFactor(f).label for f in self.location_factors]
 
 
-class Place(models.Model):
+class Place(PlainInput, models.Model):
     """A sub-place (delplats) inside a scene: a stairwell, the park, a waiting hall."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="places")
@@ -425,6 +450,14 @@ class Place(models.Model):
             "MultiPolygon",
         ):
             raise ValidationError({"geometry": _("A sub-place is a point or an area.")})
+        if self.geometry is not None:
+            if self.geometry.geom_type == "Point":
+                if not in_sweden(self.geometry):
+                    raise ValidationError(
+                        {"geometry": _("The place lies outside Sweden; check the coordinates.")}
+                    )
+            else:
+                check_area(self.geometry, "geometry")
 
 
 class LandmarkKind(models.TextChoices):
@@ -438,7 +471,7 @@ class LandmarkKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Landmark(models.Model):
+class Landmark(PlainInput, models.Model):
     """A point that helps a reader find their way on a scene's map without tiles: an
     entrance, a stop, a school. Added by the scene's coordinators; seen with the scene."""
 
@@ -519,7 +552,7 @@ PERSONAL_DATA_MESSAGE = _(
 )
 
 
-class Observation(ShownTextGuard, models.Model):
+class Observation(PlainInput, ShownTextGuard, models.Model):
     """Something seen or reported at a scene. About places and groups, never people."""
 
     scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="observations")
@@ -585,6 +618,14 @@ class Observation(ShownTextGuard, models.Model):
         verbose_name_plural = _("observations")
         ordering = ["-occurred_at", "-pk"]
         indexes = [models.Index(fields=["scene", "occurred_at"], name="observation_scene_time")]
+        constraints = [
+            # Not even raw SQL stores a time no page could read back (year 1 becomes 1 BC).
+            models.CheckConstraint(
+                condition=Q(occurred_at__gte=datetime(2000, 1, 1, tzinfo=UTC)),
+                name="observation_time_plausible",
+                violation_error_message=_("Give a time from the year 2000 on."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_category_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
@@ -617,7 +658,7 @@ class Observation(ShownTextGuard, models.Model):
             raise ValidationError(errors)
 
 
-class Indicator(models.Model):
+class Indicator(PlainInput, models.Model):
     """A series of figures about a scene from outside the platform: SL's incident statistics,
     a safety survey, police reports per month. Imported or typed in, period by period."""
 
@@ -643,7 +684,7 @@ class Indicator(models.Model):
         return f"{self.name} ({self.unit})" if self.unit else self.name
 
 
-class IndicatorValue(ShownTextGuard, models.Model):
+class IndicatorValue(PlainInput, ShownTextGuard, models.Model):
     """An indicator's value for one period."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
@@ -685,7 +726,7 @@ class IndicatorValue(ShownTextGuard, models.Model):
             raise ValidationError({"note": PERSONAL_DATA_MESSAGE})
 
 
-class Share(models.Model):
+class Share(PlainInput, models.Model):
     """A row kept to its organisation, shared with named organisations on a recorded legal
     basis, for a purpose, until an optional end date. Ending it hides the row again at once.
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation
 from audit.triggers import audited
+from ods_platform.lib.plain import PlainInput
 from scenes.models import Scene
 
 from .permissions import ReportQuerySet, SubscriptionQuerySet
@@ -50,7 +51,7 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
-class ReportSubscription(models.Model):
+class ReportSubscription(PlainInput, models.Model):
     """A scene's recurring lägesbild: one report per ended week or month, mailed to the team."""
 
     scene = models.ForeignKey(
@@ -83,7 +84,7 @@ class ReportSubscription(models.Model):
         return f"{self.scene} ({self.get_frequency_display()})"
 
 
-class Report(models.Model):
+class Report(PlainInput, models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Being built")

@@ -5,6 +5,8 @@ from collections.abc import Iterable, Sequence
 import tablib
 from django.http import HttpResponse
 
+from .plain import printable
+
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -17,8 +19,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _safe(value):
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        # Text stored before the input rules may hold control characters, which a workbook
+        # cannot: the export leaves them out rather than fail.
+        value = printable(value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
     return value
 
 

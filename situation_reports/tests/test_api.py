@@ -90,7 +90,8 @@ def test_others_get_404_and_the_list_is_only_what_the_caller_may_see(
     assert [r["id"] for r in listed] == [sergels_report.pk]
 
 
-def test_the_schema_describes_the_reports_endpoint(client):
+def test_the_schema_describes_the_reports_endpoint(client, stockholm_coordinator):
+    client.force_login(stockholm_coordinator)
     schema = client.get("/api/schema/", {"format": "json"}).json()
     post = schema["paths"]["/api/v1/reports/"]["post"]
     assert "202" in post["responses"]

@@ -7,7 +7,7 @@ import logging
 
 from django.db import DatabaseError
 
-from .context import clear_context, request_context, set_context
+from .context import current, request_context, set_context
 from .reads import flush_reads
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ class AuditMiddleware:
             response.headers.setdefault("X-Request-ID", context["request_id"])
             return response
         finally:
-            try:
-                clear_context()
-            except DatabaseError:
-                logger.warning("Audit context not cleared: the database cannot be reached.")
+            # The next request on this connection sets its own context first thing; the
+            # application-side copy is forgotten now.
+            current.set(None)

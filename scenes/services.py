@@ -210,7 +210,11 @@ def _check(by, scene: Scene, organisation: Organisation | None, row: Observation
             _("You cannot log for that organisation here.")
         )
     try:
-        observation.full_clean(exclude=_SERVER_FIELDS | set(row.refused))
+        # The constraints are the database's last word (the time's plausibility is checked
+        # with the fields already); validating them here would cost a query per row.
+        observation.full_clean(
+            exclude=_SERVER_FIELDS | set(row.refused), validate_constraints=False
+        )
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from ods_platform.tests.test_errors import database_stopped
 from scenes.demo import load_scenes
@@ -40,11 +41,12 @@ def test_with_the_database_down_the_form_says_nothing_was_saved_and_keeps_the_te
     text = "Tre personer vid uppgången mot Drottninggatan, lugnt."
     page.get_by_label("Beskrivning").fill(text)
     before = Observation.objects.filter(scene=sergels).count()
+    page.wait_for_load_state("networkidle")  # the map has its layers before the outage
 
     with database_stopped():
         page.get_by_role("button", name="Spara", exact=True).click()
-        page.wait_for_load_state()
-        assert page.get_by_role("heading", level=1).inner_text() == "Ingenting sparades"
+        # The form page's own heading is there until the answer arrives: wait for the answer.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Ingenting sparades")
         assert "så det du skickade sparades inte" in page.get_by_role("alert").inner_text()
         assert page.get_by_label("Det du skrev").input_value() == text
         assert "Referens för supporten" in page.content()

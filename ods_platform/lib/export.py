@@ -1,9 +1,11 @@
 """Tables as downloadable CSV or XLSX files, safe to open in a spreadsheet program."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import tablib
 from django.http import HttpResponse
+from django.utils import timezone
 
 from .plain import printable
 
@@ -19,6 +21,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _safe(value):
     if value is None:
         return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # A workbook has no time zones: the time as it was in Stockholm.
+        return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, str):
         # Text stored before the input rules may hold control characters, which a workbook
         # cannot: the export leaves them out rather than fail.

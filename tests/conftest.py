@@ -1,11 +1,19 @@
-"""Fixtures shared by the browser tests."""
+"""Fixtures shared by the browser tests, the permission matrix and the planted-values test."""
 
 import re
 
 import pytest
+from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
+from sara import services as sara
 from sara.demo import load_cases
-from sara.models import Case
+from sara.models import Case, Method
+from sara.tests.factories import make_action
+from scenes.models import Indicator, Landmark, Observation, Share
+from situation_reports import services as reports
+from situation_reports.models import ReportSubscription
 
 
 @pytest.fixture
@@ -20,3 +28,44 @@ def offline(page):
     """The browser page with every request off this machine refused (no map tiles)."""
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda r: r.abort())
     return page
+
+
+@pytest.fixture
+def world(demo_scenes, personas, stockholm, police, transit, reference_orgs, method_catalogue):
+    """One object of every kind at Sergels torg, by the scopes the matrix names."""
+    sergels = demo_scenes["Sergels torg"]
+    kept_rows = Observation.objects.filter(scene=sergels, restricted=True)
+    share = Share.objects.get(object_id__in=kept_rows.values("pk"))
+    coordinator = personas["sthlm.samordnare"]
+    case = sara.open_case(by=coordinator, scene=sergels, owner=stockholm, title="Matrisärende")
+    today = timezone.localdate()
+    report = reports.request_report(
+        coordinator, scope="scene", scene=sergels, start=today.replace(day=1), end=today
+    )
+    report.file.save("lagesbild.pdf", ContentFile(b"%PDF-1.7 matrix"), save=False)
+    report.status, report.finished_at = "done", timezone.now()
+    report.save()
+    centre = sergels.boundary.centroid
+    return {
+        "scene": sergels,
+        "observation": Observation.objects.filter(scene=sergels, restricted=False).first(),
+        "kept": kept_rows.exclude(pk=share.object_id).first(),
+        "shared": kept_rows.get(pk=share.object_id),
+        "share": share,
+        "place": sergels.places.first(),
+        "landmark": Landmark.objects.create(
+            scene=sergels, name="Uppgången", kind="entrance", location=Point(centre.x, centre.y)
+        ),
+        "indicator": Indicator.objects.create(scene=sergels, name="SL-händelser"),
+        "case": case,
+        "action": make_action(case, police, title="Närvaro"),
+        "method": Method.objects.first(),
+        "report": report,
+        "subscription": ReportSubscription.objects.create(
+            scene=sergels, frequency="monthly", created_by=coordinator
+        ),
+        "police": police,
+        "transit": transit,
+        "probation": reference_orgs["kriminalvarden"],
+        "kind_observation": "observation",
+    }

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+
 LOGIN = "login"
 OK = "ok"
 
@@ -176,7 +178,9 @@ ROWS = [
     Row("situation_reports:subscription_remove", "subscription", WRITES_SCENE, method="post"),
     # --- Log review ---------------------------------------------------------------------
     Row("audit:review", None, REVIEWS_LOG),
-    Row("audit:object_reads", None, REVIEWS_LOG, query="object_type=scenes.scene&object_id=1"),
+    Row(
+        "audit:object_reads", None, REVIEWS_LOG, query="object_type=scenes.scene&object_id={scene}"
+    ),
     Row("audit:user_reads", None, REVIEWS_LOG, query="username=polis.city"),
     Row("audit:sample", None, REVIEWS_LOG),
     Row(
@@ -236,3 +240,18 @@ PUBLIC = {
 # URL names that belong to the libraries the platform uses (log-in, MFA, admin), whose own
 # rules apply; they are not the platform's data.
 LIBRARY_PREFIXES = ("account_", "mfa_", "admin:", "socialaccount_", "headless", "djdt")
+
+
+def url_of(row, world) -> str:
+    kwargs = {}
+    if row.obj is not None:
+        kwargs[row.arg] = world[row.obj].pk
+    for name, key in row.extra.items():
+        value = world[key]
+        kwargs[name] = value if isinstance(value, str) else value.pk
+    url = reverse(row.name, kwargs=kwargs)
+    if not row.query:
+        return url
+    # "{scene}" in a query names an object of the world by its key.
+    ids = {key: getattr(value, "pk", value) for key, value in world.items()}
+    return f"{url}?{row.query.format(**ids)}"

@@ -4,75 +4,13 @@ gets the answer the matrix says; and no URL of the platform is missing from the 
 from __future__ import annotations
 
 import pytest
-from django.contrib.gis.geos import Point
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import URLPattern, URLResolver, get_resolver
 
-from sara import services as sara
-from sara.models import Method
-from sara.tests.factories import make_action
-from scenes.models import Indicator, Landmark, Observation, Share
-from situation_reports import services as reports
-from situation_reports.models import ReportSubscription
-
-from .permission_matrix import LIBRARY_PREFIXES, LOGIN, OK, PERSONAS, PUBLIC, ROWS
+from .permission_matrix import LIBRARY_PREFIXES, LOGIN, OK, PERSONAS, PUBLIC, ROWS, url_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(demo_scenes, personas, stockholm, police, transit, reference_orgs, method_catalogue):
-    """One object of every kind at Sergels torg, by the scopes the matrix names."""
-    sergels = demo_scenes["Sergels torg"]
-    kept_rows = Observation.objects.filter(scene=sergels, restricted=True)
-    share = Share.objects.get(object_id__in=kept_rows.values("pk"))
-    coordinator = personas["sthlm.samordnare"]
-    case = sara.open_case(by=coordinator, scene=sergels, owner=stockholm, title="Matrisärende")
-    today = timezone.localdate()
-    report = reports.request_report(
-        coordinator, scope="scene", scene=sergels, start=today.replace(day=1), end=today
-    )
-    report.file.save("lagesbild.pdf", ContentFile(b"%PDF-1.7 matrix"), save=False)
-    report.status, report.finished_at = "done", timezone.now()
-    report.save()
-    centre = sergels.boundary.centroid
-    return {
-        "scene": sergels,
-        "observation": Observation.objects.filter(scene=sergels, restricted=False).first(),
-        "kept": kept_rows.exclude(pk=share.object_id).first(),
-        "shared": kept_rows.get(pk=share.object_id),
-        "share": share,
-        "place": sergels.places.first(),
-        "landmark": Landmark.objects.create(
-            scene=sergels, name="Uppgången", kind="entrance", location=Point(centre.x, centre.y)
-        ),
-        "indicator": Indicator.objects.create(scene=sergels, name="SL-händelser"),
-        "case": case,
-        "action": make_action(case, police, title="Närvaro"),
-        "method": Method.objects.first(),
-        "report": report,
-        "subscription": ReportSubscription.objects.create(
-            scene=sergels, frequency="monthly", created_by=coordinator
-        ),
-        "police": police,
-        "transit": transit,
-        "probation": reference_orgs["kriminalvarden"],
-        "kind_observation": "observation",
-    }
-
-
-def url_of(row, world) -> str:
-    kwargs = {}
-    if row.obj is not None:
-        kwargs[row.arg] = world[row.obj].pk
-    for name, key in row.extra.items():
-        value = world[key]
-        kwargs[name] = value if isinstance(value, str) else value.pk
-    url = reverse(row.name, kwargs=kwargs)
-    return f"{url}?{row.query}" if row.query else url
 
 
 def outcome(response, expected):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.permissions import memberships_of
 from audit.permissions import may_review
+from followup.permissions import may_follow_up
 from sara.permissions import works_on_actions
 from scenes.permissions import may_log_anywhere
 
@@ -25,6 +26,7 @@ def _items(user):
     yield _("Scenes"), "scenes:scene_list", True
     yield _("Log observation"), "scenes:observation_create", may_log_anywhere(user)
     yield _("My actions"), "sara:my_actions", works_on_actions(user)
+    yield _("Follow-up"), "followup:scenes", may_follow_up(user)
     yield _("Situation reports"), "situation_reports:report_list", True
     yield _("Method catalogue"), "sara:method_list", True
     yield _("Organisations"), "actors:organisation_list", True

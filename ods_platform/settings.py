@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "audit",
     "scenes",
     "sara",
+    "followup",
     "situation_reports",
 ]
 
@@ -394,6 +395,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 12 * 60 * 60},
     },
+    # The county's evaluation report for the last ended quarter, once per quarter however
+    # often it runs (daily, so that a missed day is made up the next).
+    "reports-quarterly-evaluation": {
+        "task": "situation_reports.tasks.create_quarterly_evaluation_report",
+        "schedule": crontab(hour=5, minute=30),
+        "options": {"expires": 12 * 60 * 60},
+    },
     # Subscribed weekly and monthly lägesbilder, once per ended period.
     "reports-scheduled": {
         "task": "situation_reports.tasks.create_scheduled_reports",
@@ -423,6 +431,10 @@ ODS_HOTSPOT_CELL_M = env.int("ODS_HOTSPOT_CELL_M", default=50)
 # Below this many observations in a period, no share, peak, hotspot or change is stated
 # (pages, API and reports say why instead): with fewer, they are chance.
 ODS_MIN_OBSERVATIONS = env.int("ODS_MIN_OBSERVATIONS", default=30)
+# Counts from 1 to this minus one are shown as "<5" in everything STAD or another
+# organisation receives (follow-up pages, exports, evaluation reports): see
+# ods_platform/lib/suppression.py.
+ODS_SUPPRESS_BELOW = env.int("ODS_SUPPRESS_BELOW", default=5)
 # An offline basemap: a PMTiles file (vector tiles, e.g. an extract of the Protomaps
 # basemap for Stockholm County) that the platform serves itself. Empty: no basemap; the maps
 # draw the scene's own context (boundary, sub-places, landmarks) without tiles.

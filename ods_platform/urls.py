@@ -24,6 +24,7 @@ urlpatterns = [
     path("actors/", include("actors.urls")),
     path("", include("scenes.urls")),
     path("sara/", include("sara.urls")),
+    path("", include("followup.urls")),
     path("", include("situation_reports.urls")),
     path("", include("audit.urls")),
     # The API; DRF's browsable pages at /api/v1/ are its documentation in the browser.

@@ -35,6 +35,7 @@ from .permissions import (
     ActionUpdateQuerySet,
     AnalysisQuerySet,
     AssessmentQuerySet,
+    CaseChildQuerySet,
     CaseQuerySet,
     MethodQuerySet,
     PhaseChangeQuerySet,
@@ -531,6 +532,90 @@ class Assessment(PlainInput, ShownTextGuard, models.Model):
     def clean(self):
         super().clean()
         _no_identity_numbers(self, "process", "effect", "conclusion")
+
+
+class Verdict(models.TextChoices):
+    """What the weighted displacement difference's 95 % interval says."""
+
+    DECREASE = "decrease", _("A decrease distinguishable from noise")
+    INCREASE = "increase", _("An increase distinguishable from noise")
+    UNCLEAR = "unclear", _("No change distinguishable from noise")
+    NOT_COMPUTABLE = "not_computable", _("Not computable from the counts")
+
+
+class EffectEvaluation(PlainInput, models.Model):
+    """Effect and displacement as measured for an assessment of a case: what was counted
+    (observations of chosen categories, or an indicator), where (the response area: the scene
+    or a sub-place; a buffer ring of `buffer_m` metres around it; a control area: another
+    scene or the rest of the municipality) and when (before and after), with the eight counts
+    and every measure as they were when the assessment was recorded (sara/effect.py). The
+    counts are of rows no organisation keeps to itself, so everyone who sees the case may see
+    them; it holds no free text."""
+
+    class Measure(models.TextChoices):
+        OBSERVATIONS = "observations", _("Observations")
+        INDICATOR = "indicator", _("An indicator")
+
+    class Control(models.TextChoices):
+        SCENE = "scene", _("Another scene")
+        MUNICIPALITY = "municipality", _("The rest of the municipality")
+        NONE = "none", _("No control area")
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="effect_evaluation"
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="effect_evaluations")
+    measure = models.CharField(_("what is counted"), max_length=20, choices=Measure.choices)
+    categories = ArrayField(
+        models.CharField(max_length=30), verbose_name=_("categories"), default=list, blank=True
+    )
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    control_indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("response area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: the whole scene."),
+    )
+    buffer_m = models.PositiveIntegerField(_("buffer width (m)"))
+    control = models.CharField(_("control area"), max_length=20, choices=Control.choices)
+    control_scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    before_start = models.DateField(_("before, from"))
+    before_end = models.DateField(_("before, to"))
+    after_start = models.DateField(_("after, from"))
+    after_end = models.DateField(_("after, to"))
+    counts = models.JSONField(_("counts"))
+    results = models.JSONField(_("measures"))
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        triggers = [audited()]
+        verbose_name = _("effect evaluation")
+        verbose_name_plural = _("effect evaluations")
+        ordering = ["-assessment__assessed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(before_end__gte=models.F("before_start"))
+                & Q(after_start__gt=models.F("before_end"))
+                & Q(after_end__gte=models.F("after_start")),
+                name="effect_periods_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case}: {self.get_verdict_display()}"
 
 
 class ActionReminder(models.Model):

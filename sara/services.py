@@ -26,6 +26,7 @@ from .models import (
     Analysis,
     Assessment,
     Case,
+    EffectEvaluation,
     Phase,
     PhaseChange,
 )
@@ -268,9 +269,11 @@ def goal_figures(case: Case, observations, days: int = 90) -> GoalFigures:
 
 
 @transaction.atomic
-def record_assessment(case: Case, *, by, **fields) -> Assessment:
+def record_assessment(case: Case, *, by, effect_setup=None, **fields) -> Assessment:
     """Write an assessment of the case, keeping the process and goal figures as they are now
-    (the goal counted from the observations the assessor may see)."""
+    (the goal counted from the observations the assessor may see), and, when `effect_setup`
+    (an `effect.Setup`) is given, the effect and displacement measured as the assessor may see
+    the data now, stored with it."""
     from scenes.models import Observation
 
     process = process_figures(case)
@@ -292,4 +295,29 @@ def record_assessment(case: Case, *, by, **fields) -> Assessment:
     )
     assessment.full_clean()
     assessment.save()
+    if effect_setup is not None:
+        record_effect(assessment, effect_setup, by=by)
     return assessment
+
+
+def record_effect(assessment: Assessment, setup, *, by) -> EffectEvaluation:
+    """Count and compute the effect and displacement for an assessment and store it with it
+    (the counts are made again here, never taken from a form)."""
+    from dataclasses import asdict
+
+    from .effect import evaluate
+
+    if setup.scene.pk != assessment.case.scene_id:
+        raise ValueError("the effect is measured at the case's own scene")
+    evaluation = evaluate(setup, by)
+    row = EffectEvaluation(
+        assessment=assessment,
+        case=assessment.case,
+        counts=asdict(evaluation.counts),
+        results=evaluation.results.as_dict(),
+        verdict=evaluation.verdict,
+        **setup.fields(),
+    )
+    row.full_clean()
+    row.save()
+    return row

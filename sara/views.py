@@ -4,6 +4,7 @@ Objects come through the helpers in sara/permissions.py: 404 for what the user m
 403 for what they may see but not change.
 """
 
+from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -18,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.reads import record_read
+from ods_platform.lib import suppression
 from ods_platform.lib.access import get_visible_or_404
 from ods_platform.lib.export import FORMATS, table_response
 from scenes.models import Observation
 from scenes.permissions import can_share, get_scene_for_user
 
-from . import permissions, services
+from . import effect, permissions, services
 from .filtersets import ActionFilterSet, MethodFilterSet
 from .forms import (
     ActionForm,
@@ -31,6 +33,8 @@ from .forms import (
     AnalysisForm,
     AssessmentForm,
     CaseForm,
+    EffectAssessmentForm,
+    EffectForm,
     LinkObservationsForm,
     MethodForm,
     PhaseForm,
@@ -45,6 +49,7 @@ from .models import (
     Method,
     Phase,
     PhaseChange,
+    Verdict,
 )
 from .permissions import overdue_condition
 
@@ -110,7 +115,18 @@ def case_detail(request, pk):
         ),
         "process": services.process_figures(case),
         "goal": services.goal_figures(case, visible_observations),
-        "assessments": Assessment.objects.visible_to(user).filter(case=case),
+        "assessments": _with_effects(
+            Assessment.objects.visible_to(user)
+            .filter(case=case)
+            .select_related(
+                "effect_evaluation__place",
+                "effect_evaluation__control_scene",
+                "effect_evaluation__indicator",
+                "effect_evaluation__control_indicator",
+            ),
+            case,
+        ),
+        "suppression_legend": suppression.legend(),
         "history": PhaseChange.objects.visible_to(user)
         .filter(case=case)
         .select_related("changed_by"),
@@ -132,6 +148,33 @@ def case_detail(request, pk):
 
 
 PHASE_INDEX = {value: i for i, value in enumerate(Phase.values)}
+
+
+def _with_effects(assessments, case) -> list:
+    """The assessments, each with its stored effect and displacement in words (or None)."""
+    out = []
+    for a in assessments:
+        stored = getattr(a, "effect_evaluation", None) if _has_effect(a) else None
+        if stored is not None:
+            stored.case = case
+            a.effect_view = {
+                "id": f"assessment-{a.pk}",
+                "presented": effect.present(stored.counts, stored.results),
+                "setup": effect.describe_setup(effect.Setup.of(stored)),
+            }
+        else:
+            a.effect_view = None
+        out.append(a)
+    return out
+
+
+def _has_effect(assessment) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return assessment.effect_evaluation is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def _actions_by_place(actions):
@@ -372,16 +415,36 @@ def method_detail(request, pk):
         request, "list", Action, [a.pk for a in used_in],
         scene_ids=[a.case.scene_id for a in used_in],
     )  # fmt: skip
+    outcome = effect.what_worked(Case.objects.visible_to(request.user)).get(method.pk)
     return render(
         request,
         "sara/method_detail.html",
         {
             "method": method,
             "used_in": used_in,
+            "outcome": outcome,
+            "outcome_sentence": effect.outcome_sentence(outcome),
+            "outcome_cells": _outcome_cells(outcome),
+            "not_causal": effect.NOT_CAUSAL,
+            "suppression_legend": suppression.legend(),
             "techniques": method.techniques_by_group(),
             "can_edit": permissions.can_edit_methods(request.user),
         },
     )
+
+
+def _outcome_cells(outcome) -> list[tuple[str, object]]:
+    """What worked for one method, as labelled counts (small ones withheld)."""
+    if outcome is None:
+        return []
+    return [
+        (_("Cases that used it"), suppression.shown(outcome.used)),
+        (_("Effect measured"), suppression.shown(outcome.measured)),
+        (str(Verdict.DECREASE.label), suppression.shown(outcome.decrease)),
+        (str(Verdict.UNCLEAR.label), suppression.shown(outcome.unclear)),
+        (str(Verdict.INCREASE.label), suppression.shown(outcome.increase)),
+        (str(Verdict.NOT_COMPUTABLE.label), suppression.shown(outcome.not_computable)),
+    ]
 
 
 @login_required
@@ -395,3 +458,130 @@ def method_form(request, pk=None):
         messages.success(request, _("The method was saved."))
         return redirect("sara:method_detail", method.pk)
     return render(request, "sara/method_form.html", {"form": form, "method": method})
+
+
+# --- Effect and displacement --------------------------------------------------------------
+
+
+def _effect_context(request, scene, case=None, *, data=None):
+    """The effect page's form and, when its choices are valid, the counts and measures."""
+    user = request.user
+    if data is None:
+        data = request.GET if "before_start" in request.GET else None
+    if data is None:
+        data = EffectForm.data_of(effect.default_setup(scene, user, case=case))
+    form = EffectForm(data, scene=scene, user=user)
+    context = {"scene": scene, "case": case, "form": form, "presented": None}
+    if form.is_valid():
+        setup = form.setup()
+        evaluation = effect.evaluate(setup, user)
+        presented = effect.present(asdict(evaluation.counts), evaluation.results.as_dict())
+        context.update(
+            setup=effect.describe_setup(setup),
+            evaluation=evaluation,
+            presented=presented,
+            chart_data=_effect_chart(presented),
+            query=form_query(form),
+            effect_hidden=_choices(form),
+            suppression_legend=suppression.legend(),
+        )
+    return context
+
+
+def _choices(form) -> list[tuple[str, str]]:
+    """The effect form's choices as (name, value) pairs, each value on its own."""
+    data = form.data
+    pairs = data.lists() if hasattr(data, "lists") else data.items()
+    out = []
+    for name, value in pairs:
+        if name not in form.fields:
+            continue
+        for one in value if isinstance(value, list | tuple) else [value]:
+            out.append((name, str(one)))
+    return out
+
+
+def form_query(form) -> str:
+    """The form's choices as a query string (for the export links)."""
+    from urllib.parse import urlencode
+
+    return urlencode(_choices(form))
+
+
+def _effect_chart(presented) -> dict:
+    """Before and after per area for the chart; withheld counts are left out of it."""
+    rows = presented["counts"]
+    return {
+        "areas": [r["area"] for r in rows],
+        "before": [r["before"].value for r in rows],
+        "after": [r["after"].value for r in rows],
+        "labels": {"before": _("Before"), "after": _("After")},
+        "description": _("Counts before and after, by area: %(list)s.")
+        % {
+            "list": "; ".join(
+                f"{r['area']} {r['before'].text} {_('before')}, {r['after'].text} {_('after')}"
+                for r in rows
+            )
+        },
+    }
+
+
+def _effect_export(request, context, name):
+    presented = context["presented"]
+    rows = [
+        (r["area"], r["before"].cell(), r["after"].cell(), r["change"]) for r in presented["counts"]
+    ]
+    rows.append(())
+    rows += [
+        (m["name"], m["formula"], m["value"], m["warning"] or m["explanation"])
+        for m in presented["measures"]
+    ]
+    rows += [(), (_("Note"), str(presented["caveat"]))]
+    padded = [(*row, *([""] * (4 - len(row)))) for row in rows]
+    return table_response(name, [_("Area"), _("Before"), _("After"), _("Change")], padded,
+                          request.GET["format"])  # fmt: skip
+
+
+@login_required
+def case_effect(request, pk):
+    """Effect and displacement for a case, from its first action on by default; its
+    managers store the result with a new assessment."""
+    case = permissions.get_case_for_user(request.user, pk)
+    can_manage = permissions.can_manage_case(request.user, case)
+    assessment_form = None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        context = _effect_context(request, case.scene, case, data=request.POST)
+        assessment_form = EffectAssessmentForm(request.POST, case=case)
+        if context["presented"] is not None and assessment_form.is_valid():
+            fields = {n: assessment_form.cleaned_data[n] for n in EffectAssessmentForm.Meta.fields}
+            services.record_assessment(
+                case, by=request.user, effect_setup=context["form"].setup(), **fields
+            )
+            messages.success(
+                request, _("The assessment was saved with the effect and displacement.")
+            )
+            return redirect(reverse("sara:case_detail", args=[case.pk]) + "#assessment-heading")
+    else:
+        context = _effect_context(request, case.scene, case)
+        if can_manage:
+            assessment_form = EffectAssessmentForm(case=case)
+    record_read(request, "view", Case, [case.pk], scene_ids=[case.scene_id])
+    if request.GET.get("format") in FORMATS and context["presented"] is not None:
+        return _effect_export(request, context, f"effekt-arende-{case.pk}")
+    context.update(can_manage=can_manage, assessment_form=assessment_form)
+    return render(request, "sara/effect.html", context)
+
+
+@login_required
+def scene_effect(request, scene_pk):
+    """Effect and displacement at a scene, without a case (nothing is stored)."""
+    from scenes.models import Scene
+
+    scene = get_scene_for_user(request.user, scene_pk)
+    context = _effect_context(request, scene)
+    record_read(request, "view", Scene, [scene.pk], scene_ids=[scene.pk])
+    if request.GET.get("format") in FORMATS and context["presented"] is not None:
+        return _effect_export(request, context, f"effekt-scen-{scene.pk}")
+    return render(request, "sara/effect.html", context)

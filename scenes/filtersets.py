@@ -20,7 +20,17 @@ from actors.models import Organisation
 from ods_platform.lib.plain import validate_plausible_date
 
 from .filters import DEFAULT_PERIOD_DAYS, PeriodForm, _day_start
-from .models import Category, Observation, PlaceType, Scene, Source, Status
+from .models import (
+    Category,
+    Indicator,
+    IndicatorLevel,
+    Observation,
+    PeriodKind,
+    PlaceType,
+    Scene,
+    Source,
+    Status,
+)
 
 
 class PlausibleDateTimeField(filters.fields.IsoDateTimeField):
@@ -181,3 +191,30 @@ class ObservationFilterSet(filters.FilterSet):
         if end is not None:
             queryset = queryset.filter(occurred_at__lt=end)
         return queryset
+
+
+class IndicatorFilterSet(filters.FilterSet):
+    """The indicator list: by name, level, municipality (the scene's or its own) and period."""
+
+    name = filters.CharFilter(label=_("Name contains"), lookup_expr="icontains")
+    level = filters.ChoiceFilter(
+        label=_("Level"), choices=IndicatorLevel.choices, empty_label=_("Scenes and municipalities")
+    )
+    municipality = filters.ModelChoiceFilter(
+        label=_("Municipality"),
+        queryset=_municipalities,
+        empty_label=_("All municipalities"),
+        method="_by_municipality",
+    )
+    period = filters.ChoiceFilter(
+        label=_("Values per"), choices=PeriodKind.choices, empty_label=_("Any period")
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["name", "level", "municipality", "period"]
+
+    def _by_municipality(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(municipality=value) | Q(scene__municipality=value))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django import forms
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
@@ -26,6 +27,7 @@ from .models import (
     IndicatorValue,
     LocationFactor,
     Observation,
+    PeriodKind,
     Place,
     Scene,
     Share,
@@ -430,25 +432,64 @@ class ObservationForm(forms.ModelForm):
         super()._update_errors(errors)
 
 
+INDICATOR_FIELDS = ["name", "unit", "source", "lower_is_better", "period", "description"]
+
+
 class IndicatorForm(ChildModelForm):
+    """A scene's indicator."""
+
     parent_field = "scene"
 
     class Meta:
         model = Indicator
-        fields = ["name", "unit", "source", "description"]
+        fields = INDICATOR_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, scene, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.scene = scene
+        self.instance.level = "scene"
+        # "Other" is kept for indicators from before the periods were fixed.
+        self.fields["period"].choices = [
+            c for c in self.fields["period"].choices if c[0] != PeriodKind.OTHER
+        ]
+
+
+class MunicipalityIndicatorForm(forms.ModelForm):
+    """A municipality's own indicator (a trygghetsmätning, say), for its coordinators."""
+
+    class Meta:
+        model = Indicator
+        fields = ["municipality", *INDICATOR_FIELDS]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.level = "municipality"
+        self.fields["municipality"].required = True
+        self.fields["municipality"].queryset = permissions.municipality_indicator_choices(user)
+        self.fields["period"].choices = [
+            c for c in self.fields["period"].choices if c[0] != PeriodKind.OTHER
+        ]
 
 
 class IndicatorValueForm(ChildModelForm):
+    """A value typed in: for a monthly, quarterly or yearly indicator the period is written as
+    the import reads it (2026-03, 2026-Q1, 2026); for one with free periods, as two dates."""
+
     parent_field = "indicator"
+    value = forms.CharField(
+        label=_("value"), max_length=40, help_text=_("A number, e.g. 12 or 12,5.")
+    )
+    period = forms.CharField(
+        label=_("Period"),
+        max_length=20,
+        help_text=_("A month 2026-03, a quarter 2026-Q1 or a year 2026."),
+    )
 
     class Meta:
         model = IndicatorValue
-        fields = ["period_start", "period_end", "value", "note"]
+        fields = ["period_start", "period_end", "value", "source", "note"]
         widgets = {
             "period_start": forms.DateInput(attrs={"type": "date"}),
             "period_end": forms.DateInput(attrs={"type": "date"}),
@@ -457,3 +498,51 @@ class IndicatorValueForm(ChildModelForm):
     def __init__(self, *args, indicator, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.indicator = indicator
+        self.fields["source"].initial = indicator.source
+        if indicator.period == PeriodKind.OTHER:
+            del self.fields["period"]
+        else:
+            del self.fields["period_start"]
+            del self.fields["period_end"]
+            self.order_fields(["period", "value", "source", "note"])
+
+    def clean_value(self):
+        from .indicators import parse_number
+
+        try:
+            return parse_number(self.cleaned_data["value"])
+        except ValueError:
+            raise forms.ValidationError(_("Write a number, e.g. 12 or 12,5.")) from None
+
+    def clean_period(self):
+        from .indicators import PeriodError, parse_period
+
+        kind = self.instance.indicator.period
+        try:
+            found, start, end = parse_period(self.cleaned_data["period"], kind)
+        except PeriodError:
+            raise forms.ValidationError(
+                _("Give the period as 2026-03 (a month), 2026-Q1 (a quarter) or 2026 (a year).")
+            ) from None
+        if found != kind:
+            raise forms.ValidationError(
+                _("The indicator has a value per %(kind)s.")
+                % {"kind": PeriodKind(kind).label.lower()}
+            )
+        self.instance.period_start, self.instance.period_end = start, end
+        return self.cleaned_data["period"]
+
+    def _get_validation_exclusions(self):
+        # The dates come from the period typed: the "once per period" rule still applies.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("period_start")
+        exclude.discard("period_end")
+        return exclude
+
+    def _update_errors(self, errors):
+        # The model reports the period under its dates; show it by the period typed.
+        if "period" in self.fields and hasattr(errors, "error_dict"):
+            for name in ("period_start", "period_end", NON_FIELD_ERRORS):
+                if name in errors.error_dict:
+                    errors.error_dict.setdefault("period", []).extend(errors.error_dict.pop(name))
+        super()._update_errors(errors)

@@ -102,12 +102,12 @@ def _in_every_language(text) -> set[str]:
     return found
 
 
-def _heading_keys() -> dict[str, str | None]:
+def _heading_keys(columns=COLUMNS, ignored=IGNORED_HEADINGS) -> dict[str, str | None]:
     """Accepted headings: the export's in every language, and the model's field names."""
     keys: dict[str, str | None] = {}
-    for heading in IGNORED_HEADINGS:
+    for heading in ignored:
         keys.update(dict.fromkeys(_in_every_language(heading)))
-    for column in COLUMNS:
+    for column in columns:
         keys.update(dict.fromkeys(_in_every_language(column.label), column.key))
         keys[column.key] = column.key
     return keys
@@ -188,6 +188,14 @@ def read_rows(content: bytes) -> list[list]:
 
     Raises ImportFileError for a file that cannot be imported at all.
     """
+    return read_table(content, COLUMNS, IGNORED_HEADINGS)
+
+
+def read_table(content: bytes, columns, ignored=()) -> list[list]:
+    """[row number, [cell text in the order of `columns`]] for every non-empty row of a CSV
+    or XLSX file whose headings name the columns (`key`, `label`, `required`) in any of the
+    platform's languages. Raises ImportFileError for a file that cannot be imported at all.
+    """
     if len(content) > MAX_UPLOAD_BYTES:
         raise ImportFileError(
             _("The file is larger than %(limit)d MB. Split it into smaller files.")
@@ -198,7 +206,8 @@ def read_rows(content: bytes) -> list[list]:
     headings = list(dataset.headers or [])
     if not any(_cell_text(h) for h in headings):
         raise ImportFileError(_("The file has no heading row."), "no_headings")
-    known = _heading_keys()
+    known = _heading_keys(columns, ignored)
+    keys_in_order = [c.key for c in columns]
     positions: dict[str, int] = {}
     unnamed, unknown = [], []
     for index, heading in enumerate(headings):
@@ -224,7 +233,7 @@ def read_rows(content: bytes) -> list[list]:
             % {"columns": ", ".join(unknown)},
             "unknown_columns",
         )
-    missing = [str(c.label) for c in COLUMNS if c.required and c.key not in positions]
+    missing = [str(c.label) for c in columns if c.required and c.key not in positions]
     if missing:
         raise ImportFileError(
             _("Columns are missing: %(columns)s. Use the headings of the template.")
@@ -241,7 +250,7 @@ def read_rows(content: bytes) -> list[list]:
                 ),
                 "unnamed_column",
             )
-        cells = [_cell_text(row[positions[k]]) if k in positions else "" for k in KEYS]
+        cells = [_cell_text(row[positions[k]]) if k in positions else "" for k in keys_in_order]
         if any(cells):
             rows.append([offset + 2, cells])  # the heading is row 1, as in a spreadsheet
         if len(rows) > MAX_ROWS:

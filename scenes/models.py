@@ -5,7 +5,7 @@ SWEREF 99 TM (SRID 3006, metres).
 """
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -25,9 +25,10 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from actors.models import Organisation
 from audit.triggers import audited
 from ods_platform.lib.personnummer import contains_identity_number
-from ods_platform.lib.plain import PlainInput
+from ods_platform.lib.plain import MIN_DATE, PlainInput
 
 from .permissions import (
+    IndicatorQuerySet,
     IndicatorValueQuerySet,
     ObservationQuerySet,
     SceneChildQuerySet,
@@ -658,18 +659,60 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
             raise ValidationError(errors)
 
 
-class Indicator(PlainInput, models.Model):
-    """A series of figures about a scene from outside the platform: SL's incident statistics,
-    a safety survey, police reports per month. Imported or typed in, period by period."""
+class IndicatorLevel(models.TextChoices):
+    SCENE = "scene", _("Scene")
+    MUNICIPALITY = "municipality", _("Municipality")
 
-    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="indicators")
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+    # Indicators from before periods were fixed: any dates.
+    OTHER = "other", _("Other (any dates)")
+
+
+# No indicator value is for a period that starts earlier than this (the platform's rule for
+# every date).
+EARLIEST_PERIOD = MIN_DATE
+
+
+class Indicator(PlainInput, models.Model):
+    """A series of figures from outside the platform, for one scene or one municipality:
+    police-reported crimes near a scene, SL's incident statistics, syringe finds, the share
+    feeling unsafe in the municipality's trygghetsmätning. Imported or typed in, period by
+    period (a month, a quarter or a year)."""
+
+    level = models.CharField(
+        _("level"), max_length=20, choices=IndicatorLevel.choices, default=IndicatorLevel.SCENE
+    )
+    scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.CASCADE, related_name="indicators"
+    )
+    municipality = models.ForeignKey(
+        Organisation,
+        verbose_name=_("municipality"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        limit_choices_to={"kind": Organisation.Kind.KOMMUN},
+    )
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    lower_is_better = models.BooleanField(
+        _("lower is better"),
+        default=True,
+        help_text=_("Yes for crimes and incidents; no for, say, the share who feel safe."),
+    )
+    period = models.CharField(
+        _("values per"), max_length=10, choices=PeriodKind.choices, default=PeriodKind.MONTH
+    )
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SceneChildQuerySet.as_manager()
+    objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         triggers = [audited()]
@@ -677,23 +720,97 @@ class Indicator(PlainInput, models.Model):
         verbose_name_plural = _("indicators")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["scene", "name"], name="indicator_name_unique_in_scene")
+            models.UniqueConstraint(
+                fields=["scene", "name"], name="indicator_name_unique_in_scene"
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                condition=Q(level="municipality"),
+                name="indicator_name_unique_in_municipality",
+                violation_error_message=_(
+                    "The municipality already has an indicator by that name."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(level="scene", scene__isnull=False, municipality__isnull=True)
+                    | Q(level="municipality", scene__isnull=True, municipality__isnull=False)
+                ),
+                name="indicator_level_matches_place",
+                violation_error_message=_(
+                    "A scene's indicator belongs to a scene; a municipality's to a municipality."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.unit})" if self.unit else self.name
 
+    @property
+    def place_name(self) -> str:
+        """The scene or municipality the series is about."""
+        if self.level == IndicatorLevel.MUNICIPALITY:
+            return str(self.municipality) if self.municipality_id else ""
+        return str(self.scene) if self.scene_id else ""
+
+    def clean(self):
+        super().clean()
+        if self.municipality_id and self.municipality.kind != Organisation.Kind.KOMMUN:
+            raise ValidationError({"municipality": _("Choose a municipality.")})
+        if self.description and contains_identity_number(self.description):
+            raise ValidationError({"description": PERSONAL_DATA_MESSAGE})
+
+
+def period_bounds(kind: str, start: date) -> tuple[date, date]:
+    """The month, quarter or year that begins on `start`: (first day, last day)."""
+    if kind == PeriodKind.MONTH:
+        months = 1
+    elif kind == PeriodKind.QUARTER:
+        months = 3
+    elif kind == PeriodKind.YEAR:
+        months = 12
+    else:
+        raise ValueError(kind)
+    index = start.year * 12 + start.month - 1 + months
+    following = date(index // 12, index % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def is_calendar_period(kind: str, start: date, end: date) -> bool:
+    """Whether start–end is one whole calendar month, quarter or year of that kind."""
+    if start.day != 1:
+        return False
+    if kind == PeriodKind.QUARTER and start.month not in (1, 4, 7, 10):
+        return False
+    if kind == PeriodKind.YEAR and start.month != 1:
+        return False
+    return period_bounds(kind, start) == (start, end)
+
 
 class IndicatorValue(PlainInput, ShownTextGuard, models.Model):
-    """An indicator's value for one period."""
+    """An indicator's value for one period, with where it comes from and who entered it."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("Where the figure comes from.")
+    )
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_from = models.CharField(
+        _("imported from file"), max_length=200, blank=True, help_text=_("Empty: typed in.")
     )
     created_at = models.DateTimeField(_("entered"), default=timezone.now)
 
@@ -722,8 +839,24 @@ class IndicatorValue(PlainInput, ShownTextGuard, models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.note and contains_identity_number(self.note):
-            raise ValidationError({"note": PERSONAL_DATA_MESSAGE})
+            errors["note"] = PERSONAL_DATA_MESSAGE
+        if self.source and contains_identity_number(self.source):
+            errors["source"] = PERSONAL_DATA_MESSAGE
+        start, end = self.period_start, self.period_end
+        if start and end and self.indicator_id:
+            kind = self.indicator.period
+            if kind != PeriodKind.OTHER and not is_calendar_period(kind, start, end):
+                errors["period_start"] = _(
+                    "The indicator has a value per %(kind)s: give one whole %(kind)s."
+                ) % {"kind": PeriodKind(kind).label.lower()}
+        if start and (start > timezone.localdate() or start < EARLIEST_PERIOD):
+            errors["period_start"] = _(
+                "The period is out of range: it must have begun, and not before %(year)d."
+            ) % {"year": EARLIEST_PERIOD.year}
+        if errors:
+            raise ValidationError(errors)
 
 
 class Share(PlainInput, models.Model):

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.permissions import (
     COORDINATOR_ROLES,
+    coordinates,
     is_county_wide,
     is_regional_coordinator,
     memberships_of,
@@ -235,9 +236,95 @@ class SymptomAssessmentQuerySet(PrivateSceneChildQuerySet):
     text_fields = ("comment",)
 
 
+# --- Indicators -----------------------------------------------------------------------------
+
+
+def visible_municipality_q(user, lookup: str = "municipality_id") -> Q | None:
+    """The municipalities whose own figures (a municipality's indicators) the user sees: those
+    of the scenes they see and their own municipalities; None means every municipality."""
+    if is_county_wide(user):
+        return None
+    from .models import Scene
+
+    own = [m.organisation_id for m in memberships_of(user) if m.organisation.kind == "kommun"]
+    scenes = Scene.objects.visible_to(user).values("municipality_id")
+    return Q(**{f"{lookup}__in": own}) | Q(**{f"{lookup}__in": scenes})
+
+
+def indicator_visible_q(user, via: str = "") -> Q:
+    """An indicator is seen with its scene; a municipality's indicator by those who see a
+    scene in the municipality or work for it (county-wide roles: all of them)."""
+    ids = visible_scene_ids(user)
+    scene_level = Q(**{f"{via}level": "scene"})
+    if ids is not None:
+        scene_level &= Q(**{f"{via}scene_id__in": ids})
+    municipality_level = Q(**{f"{via}level": "municipality"})
+    municipalities = visible_municipality_q(user, f"{via}municipality_id")
+    if municipalities is not None:
+        municipality_level &= municipalities
+    return scene_level | municipality_level
+
+
+def indicator_editable_q(user, via: str = "") -> Q:
+    """Who adds values: the scene's coordinators (as for editing the scene), a
+    municipality's coordinators for its own indicators; regional coordinators everywhere."""
+    if is_regional_coordinator(user):
+        return Q()
+    scenes = _team_scene_ids(user, COORDINATOR_ROLES)
+    own = [
+        m.organisation_id
+        for m in memberships_of(user)
+        if m.role in COORDINATOR_ROLES and m.organisation.kind == "kommun"
+    ]
+    return Q(**{f"{via}level": "scene", f"{via}scene_id__in": scenes}) | Q(
+        **{f"{via}level": "municipality", f"{via}municipality_id__in": own}
+    )
+
+
+class IndicatorQuerySet(SceneChildQuerySet):
+    def visible_to(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(indicator_visible_q(user))
+
+    def editable_by(self, user):
+        """The visible indicators the user may add values to (`can_edit_indicator` as a set)."""
+        return self.visible_to(user).filter(indicator_editable_q(user))
+
+
+def can_edit_indicator(user, indicator) -> bool:
+    if indicator.level == "municipality":
+        return coordinates(user, indicator.municipality_id)
+    return can_edit_scene(user, indicator.scene)
+
+
+def municipality_indicator_choices(user):
+    """The municipalities the user may keep indicators for (as their coordinator)."""
+    from actors.models import Organisation
+
+    municipalities = Organisation.objects.filter(kind=Organisation.Kind.KOMMUN, is_active=True)
+    if is_regional_coordinator(user):
+        return municipalities
+    own = [m.organisation_id for m in memberships_of(user) if m.role in COORDINATOR_ROLES]
+    return municipalities.filter(pk__in=own)
+
+
 class IndicatorValueQuerySet(PrivateSceneChildQuerySet):
+    """Values are seen with their indicator; the note is free text, read by the writing
+    organisation, the scene's team (scene level) and the municipality (municipality level)."""
+
     scene_lookup = "indicator__scene_id"
     text_fields = ("note",)
+
+    def visible_to(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        rows = self.filter(indicator_visible_q(user, "indicator__"))
+        return rows._guard_text(sorted(reader_organisation_ids(user)))
+
+    def text_readable_q(self, readers) -> Q:
+        readable = super().text_readable_q(readers)
+        return readable | Q(indicator__municipality_id__in=readers) if readers else readable
 
 
 def text_readable(user, obj) -> bool:
@@ -386,12 +473,18 @@ def get_observation_for_user(user, pk):
     )
 
 
-def get_indicator_for_user(user, pk):
+def get_indicator_for_user(user, pk, *, edit=False):
+    """The indicator if the user may see it (else 404) and add values when asked (else 403)."""
     from .models import Indicator
 
-    return get_visible_or_404(
-        Indicator.objects.select_related("scene").prefetch_related("scene__team"), user, pk
+    indicator = get_visible_or_404(
+        Indicator.objects.select_related("scene", "municipality").prefetch_related("scene__team"),
+        user,
+        pk,
     )
+    if edit and not can_edit_indicator(user, indicator):
+        raise PermissionDenied
+    return indicator
 
 
 # --- Sharing kept rows ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import basemap, imports, landmarks, views
+from . import basemap, imports, indicators, landmarks, views
 
 app_name = "scenes"
 
@@ -29,6 +29,11 @@ urlpatterns = [
         name="observation_import",
     ),
     path("scenes/<int:pk>/indicators/new/", views.indicator_create, name="indicator_create"),
+    path("indicators/", indicators.indicator_list, name="indicator_list"),
+    path("indicators/import/", indicators.indicator_import, name="indicator_import"),
+    path(
+        "indicators/new/", views.municipality_indicator_create, name="municipality_indicator_create"
+    ),
     path("indicators/<int:pk>/", views.indicator_detail, name="indicator_detail"),
     path("observations/new/", views.observation_create, name="observation_create"),
     path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),

@@ -30,6 +30,7 @@ from .filtersets import ObservationFilterSet, SceneFilterSet
 from .forms import (
     IndicatorForm,
     IndicatorValueForm,
+    MunicipalityIndicatorForm,
     ObservationForm,
     PlaceForm,
     SceneForm,
@@ -664,37 +665,63 @@ def indicator_create(request, pk):
 
 
 @login_required
+def municipality_indicator_create(request):
+    """A municipality's own indicator, by its coordinators (and regional coordinators)."""
+    if not permissions.municipality_indicator_choices(request.user).exists():
+        raise PermissionDenied
+    form = MunicipalityIndicatorForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        indicator = form.save()
+        messages.success(request, _("The indicator was created. Add its values below."))
+        return redirect("scenes:indicator_detail", indicator.pk)
+    return render(request, "scenes/indicator_form.html", {"form": form, "scene": None})
+
+
+@login_required
 def indicator_detail(request, pk):
     indicator = permissions.get_indicator_for_user(request.user, pk)
-    can_edit = permissions.can_edit_scene(request.user, indicator.scene)
+    can_edit = permissions.can_edit_indicator(request.user, indicator)
     form = IndicatorValueForm(request.POST or None, indicator=indicator) if can_edit else None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
         if form.is_valid():
             value = form.save(commit=False)
-            value.organisation = permissions.writing_organisation(request.user, indicator.scene)
+            value.organisation = (
+                permissions.writing_organisation(request.user, indicator.scene)
+                if indicator.scene_id
+                else _municipality_writer(request.user, indicator.municipality_id)
+            )
+            value.entered_by = request.user
             value.save()
             messages.success(request, _("The value was saved."))
             return redirect("scenes:indicator_detail", indicator.pk)
-    values = list(IndicatorValue.objects.visible_to(request.user).filter(indicator=indicator))
+    values = list(
+        IndicatorValue.objects.visible_to(request.user)
+        .filter(indicator=indicator)
+        .select_related("entered_by")
+    )
     fmt = request.GET.get("format")
     record_read(
         request, "export" if fmt in FORMATS else "view", IndicatorValue, [v.pk for v in values],
-        scene_ids=[indicator.scene_id],
+        scene_ids=[indicator.scene_id] if indicator.scene_id else [],
     )  # fmt: skip
     if fmt in FORMATS:
         return table_response(
             f"indikator-{indicator.pk}",
-            [_("Period from"), _("Period to"), _("Value"), _("Note")],
-            ((v.period_start, v.period_end, v.value, v.note) for v in values),
+            [_("Period from"), _("Period to"), _("Value"), _("Source"), _("Entered by"),
+             _("Imported from file"), _("Note")],
+            ((v.period_start, v.period_end, v.value, v.source or indicator.source,
+              _person(v.entered_by), v.imported_from, v.note) for v in values),
             fmt,
-        )
+        )  # fmt: skip
+    for v in values:
+        v.period_name = _period_name(indicator, v)
     series = sorted(values, key=lambda v: v.period_start)
     chart_data = (
         {
             "name": indicator.name,
-            "periods": [formatting.date_medium(v.period_start) for v in series],
+            "periods": [v.period_name for v in series],
             "values": [float(v.value) for v in series],
             "labels": [formatting.number(v.value) for v in series],
             "description": _("%(name)s by period: %(list)s.")
@@ -717,3 +744,25 @@ def indicator_detail(request, pk):
         {"indicator": indicator, "values": values, "form": form, "can_edit": can_edit,
          "query": "", "chart_data": chart_data},
     )  # fmt: skip
+
+
+def _period_name(indicator, value) -> str:
+    from .indicators import period_label
+
+    return period_label(indicator.period, value.period_start, value.period_end)
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def _municipality_writer(user, municipality_id):
+    """The organisation a municipality's figure is entered for: the municipality when the
+    user works for it, else their first organisation."""
+    from actors.permissions import memberships_of
+
+    memberships = memberships_of(user)
+    for m in memberships:
+        if m.organisation_id == municipality_id:
+            return m.organisation
+    return memberships[0].organisation if memberships else None

@@ -1,6 +1,7 @@
 """The REST API (v1) for lägesbilder: ask for one, follow it, download it.
 
-`POST /api/v1/reports/` (kind, scope, scene or municipality, start, end) goes through the same
+`POST /api/v1/reports/` (kind: lagesbild, atgardsplan or evaluation; scope, scene or
+municipality, start, end) goes through the same
 `services.request_report` as the page and answers 202 Accepted with the report's URL in
 `Location`; the report is built by a worker. `GET` on that URL shows its status and progress
 and, once it is done, the download link. Every queryset starts from `visible_to`, so a report
@@ -61,7 +62,13 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRequestSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[Kind.LAGESBILD], default=Kind.LAGESBILD)
+    kind = serializers.ChoiceField(
+        choices=Kind.choices,
+        default=Kind.LAGESBILD,
+        help_text="lagesbild (any scope), atgardsplan (a municipality) or evaluation (the county "
+        "or a municipality, for those who follow it up); anything else the caller may not ask "
+        "for is answered 400.",
+    )
     scope = serializers.ChoiceField(choices=Scope.choices)
     scene = serializers.PrimaryKeyRelatedField(
         queryset=Scene.objects.none(), required=False, allow_null=True
@@ -96,6 +103,7 @@ class ReportRequestSerializer(serializers.Serializer):
                 end=validated_data["end"],
                 scene=validated_data.get("scene"),
                 municipality=validated_data.get("municipality"),
+                kind=validated_data["kind"],
             )
         except DjangoValidationError as error:
             raise model_validation_error(error) from error
@@ -105,7 +113,8 @@ class ReportRequestSerializer(serializers.Serializer):
     list=extend_schema(summary="Reports the caller may see, newest first"),
     retrieve=extend_schema(summary="A report's status, progress and, when done, its download"),
     create=extend_schema(
-        summary="Ask for a lägesbild; it is built in the background",
+        summary="Ask for a lägesbild, an åtgärdsplan or an evaluation report; it is built in "
+        "the background",
         request=ReportRequestSerializer,
         responses={
             202: OpenApiResponse(

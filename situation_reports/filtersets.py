@@ -5,14 +5,15 @@ from __future__ import annotations
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from .models import Report
+from .models import Kind, Report
 
 
 class ReportFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(
         label=_("Status"), choices=Report.Status.choices, empty_label=_("All statuses")
     )
+    kind = filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=_("All kinds"))
 
     class Meta:
         model = Report
-        fields = ["status"]
+        fields = ["status", "kind"]

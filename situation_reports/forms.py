@@ -15,7 +15,7 @@ from scenes.models import Scene
 
 from . import services
 from .models import Frequency, Kind, Scope
-from .permissions import may_request_county, municipality_choices
+from .permissions import may_request_county, may_request_evaluation, municipality_choices
 
 
 class ReportRequestForm(forms.Form):
@@ -61,6 +61,11 @@ class ReportRequestForm(forms.Form):
         if may_request_county(user):
             scopes.append((Scope.COUNTY.value, _("All scenes in Stockholm County")))
         self.fields["scope"].choices = scopes
+        if may_request_evaluation(user):
+            self.fields["kind"].choices = [
+                *self.fields["kind"].choices,
+                (Kind.EVALUATION.value, _("Evaluation report (the follow-up, for STAD)")),
+            ]
 
     def clean(self):
         cleaned = super().clean()
@@ -69,6 +74,8 @@ class ReportRequestForm(forms.Form):
             self.add_error("scene", _("Choose the scene the report is about."))
         if cleaned.get("kind") == Kind.ATGARDSPLAN and scope != Scope.MUNICIPALITY:
             self.add_error("scope", _("An action plan is made for a municipality."))
+        if cleaned.get("kind") == Kind.EVALUATION and scope == Scope.SCENE:
+            self.add_error("scope", _("An evaluation report covers the county or a municipality."))
         if scope == Scope.MUNICIPALITY and not cleaned.get("municipality"):
             self.add_error("municipality", _("Choose the municipality the report is about."))
         start, end = cleaned.get("start"), cleaned.get("end")

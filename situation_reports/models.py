@@ -170,6 +170,11 @@ class Report(PlainInput, models.Model):
     # Automatic retries after passing faults, and when the next one is due.
     retries = models.PositiveSmallIntegerField(_("automatic retries"), default=0)
     retry_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    # A report beat makes on a schedule (the county's quarterly evaluation report): its key,
+    # e.g. "evaluation:county:2026-Q3", unique, so that beat never makes it twice.
+    schedule_key = models.CharField(
+        _("schedule"), max_length=60, null=True, blank=True, unique=True, editable=False
+    )
 
     objects = ReportQuerySet.as_manager()
 

@@ -9,7 +9,10 @@ only), so everyone who may see all of its scenes may read it; someone who has lo
 one of its scenes no longer sees the report.
 
 Asking for a report: a scene report by anyone who sees the scene; a municipality report by
-county-wide roles and the municipality's staff; the county report by county-wide roles.
+county-wide roles and the municipality's staff; the county report by county-wide roles. An
+evaluation report (the follow-up for STAD) follows the follow-up's rule instead: the county's
+by STAD and the regional coordinators, a municipality's by them and its coordinators, who
+alone of the municipality's staff see it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from django.db import models
 from django.db.models import Q
 
 from actors.permissions import is_county_wide, memberships_of, organisation_ids
+from followup.permissions import followup_municipality_ids, followup_scenes, may_follow_up
+from followup.permissions import may_follow_up_county as may_evaluate_county
+from followup.permissions import municipality_choices as evaluation_municipality_choices
 from ods_platform.lib.access import get_visible_or_404
 from scenes.permissions import SceneChildQuerySet, visible_scene_ids
 
@@ -39,7 +45,15 @@ class ReportQuerySet(models.QuerySet):
         in_scope = Q(scope="scene") | Q(
             scope="municipality", municipality_id__in=organisation_ids(user)
         )
-        return self.filter(in_scope).exclude(scenes__in=Scene.objects.exclude(pk__in=ids))
+        # An evaluation report is read by those who follow its municipality up (the rule in
+        # followup/permissions.py): its coordinators, not all of its staff.
+        followed = followup_municipality_ids(user) or frozenset()
+        evaluation = Q(kind="evaluation") & ~Q(municipality_id__in=sorted(followed))
+        return (
+            self.filter(in_scope)
+            .exclude(evaluation)
+            .exclude(scenes__in=Scene.objects.exclude(pk__in=ids))
+        )
 
 
 class SubscriptionQuerySet(SceneChildQuerySet):
@@ -76,6 +90,28 @@ def report_scenes(user, scope: str, scene_id=None, municipality_id=None):
     if scope == "county" and may_request_county(user):
         return scenes
     return scenes.none()
+
+
+def may_request_evaluation(user) -> bool:
+    """Evaluation reports are ordered by those who follow up (followup/permissions.py)."""
+    return may_follow_up(user)
+
+
+def evaluation_scenes(user, scope: str, municipality_id=None):
+    """The scenes an evaluation report of this scope may cover for this user: the follow-up's
+    own rule (the county for STAD and regional coordinators, a municipality for its
+    coordinators)."""
+    from scenes.models import Scene
+
+    if scope == "county" and may_evaluate_county(user):
+        return followup_scenes(user)
+    if (
+        scope == "municipality"
+        and municipality_id is not None
+        and evaluation_municipality_choices(user).filter(pk=municipality_id).exists()
+    ):
+        return followup_scenes(user, municipality_id)
+    return Scene.objects.none()
 
 
 def may_subscribe(user, scene) -> bool:

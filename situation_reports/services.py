@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Kind, Report, ReportSubscription, Scope
-from .permissions import report_scenes
+from .permissions import evaluation_scenes, may_request_evaluation, report_scenes
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +26,12 @@ logger = logging.getLogger(__name__)
 MAX_PERIOD_DAYS = 731
 
 
+TITLES = {Kind.LAGESBILD: "Lägesbild", Kind.ATGARDSPLAN: "Åtgärdsplan",
+          Kind.EVALUATION: "Utvärderingsrapport"}  # fmt: skip
+
+
 def report_title(label: str, start: date, end: date, kind: str = Kind.LAGESBILD) -> str:
-    name = "Åtgärdsplan" if kind == Kind.ATGARDSPLAN else "Lägesbild"
-    return f"{name} {label} {start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    return f"{TITLES[kind]} {label} {start:%Y-%m-%d} – {end:%Y-%m-%d}"
 
 
 def validate_period(start: date, end: date) -> None:
@@ -54,6 +57,7 @@ def request_report(
     municipality=None,
     subscription: ReportSubscription | None = None,
     kind: str = Kind.LAGESBILD,
+    schedule_key: str | None = None,
 ) -> Report:
     """Create a queued report and publish its build once the transaction commits.
 
@@ -61,17 +65,30 @@ def request_report(
     (the page shows it; the API answers 400). The scene and municipality are only looked at
     for their own scope."""
     validate_period(start, end)
-    if kind not in (Kind.LAGESBILD, Kind.ATGARDSPLAN):
+    if kind not in (Kind.LAGESBILD, Kind.ATGARDSPLAN, Kind.EVALUATION):
         raise ValidationError(_("Choose a kind of report."), code="kind")
     if kind == Kind.ATGARDSPLAN and scope != Scope.MUNICIPALITY:
         raise ValidationError(_("An action plan is made for a municipality."), code="kind")
+    if kind == Kind.EVALUATION and scope == Scope.SCENE:
+        raise ValidationError(
+            _("An evaluation report covers the county or a municipality."), code="kind"
+        )
+    if kind == Kind.EVALUATION and not may_request_evaluation(user):
+        raise ValidationError(
+            _("Evaluation reports are ordered by STAD, the regional coordinators and a "
+              "municipality's coordinators."),
+            code="kind",
+        )  # fmt: skip
     scene_id = scene.pk if scope == Scope.SCENE and scene is not None else None
     municipality_id = (
         municipality.pk if scope == Scope.MUNICIPALITY and municipality is not None else None
     )
-    scenes = list(
-        report_scenes(user, scope, scene_id, municipality_id).select_related("municipality")
+    found = (
+        evaluation_scenes(user, scope, municipality_id)
+        if kind == Kind.EVALUATION
+        else report_scenes(user, scope, scene_id, municipality_id)
     )
+    scenes = list(found.select_related("municipality"))
     if scope == Scope.SCENE and not scenes:
         raise ValidationError(_("Choose a scene you may see."), code="scene")
     if scope == Scope.MUNICIPALITY and municipality_id is None:
@@ -101,6 +118,7 @@ def request_report(
             title=report_title(label, start, end, kind),
             requested_by=user,
             subscription=subscription,
+            schedule_key=schedule_key,
         )
         report.scenes.set(scenes)
         queue_build(report)

@@ -48,6 +48,7 @@ from redis import exceptions as redis_errors
 
 from . import broker
 from .action_plan import build_action_plan
+from .evaluation import build_evaluation
 from .models import Kind, Report, ReportSubscription, Scope, report_path
 from .snapshot import NothingToReport, SnapshotBuilder
 from .storage import is_transient_storage_error, store_atomically
@@ -207,6 +208,8 @@ def _snapshot(report: Report) -> tuple[dict, list[int]]:
         if report.kind == Kind.ATGARDSPLAN:
             snapshot = build_action_plan(report)
             return snapshot, list(report.scenes.values_list("pk", flat=True))
+        if report.kind == Kind.EVALUATION:
+            return build_evaluation(report)
         builder = SnapshotBuilder(report)
         return builder.build(), builder.scene_ids
 
@@ -220,6 +223,10 @@ def render(snapshot: dict, progress=None) -> bytes:
         from .action_plan import render_html
 
         return html_to_pdf(render_html(snapshot))
+    if snapshot.get("kind") == Kind.EVALUATION:  # tables, each described beneath it
+        from .evaluation import render_html as render_evaluation
+
+        return html_to_pdf(render_evaluation(snapshot))
     charts = draw_charts(snapshot)
     if progress:
         progress(65, Report.Stage.RENDER)
@@ -506,8 +513,13 @@ def team_addresses(report: Report) -> list[str]:
 
 
 def notify_subscribers(report_id: int) -> int:
-    """Tell the team a subscribed report is ready: a link, never the file. Once per report
-    (the row records it before anything is sent). Returns the messages sent."""
+    """Tell the team a subscribed report is ready, and STAD a scheduled evaluation report: a
+    link, never the file. Once per report (the row records it before anything is sent).
+    Returns the messages sent."""
+    if Report.objects.filter(
+        pk=report_id, kind=Kind.EVALUATION, schedule_key__isnull=False
+    ).exists():
+        return notify_evaluators(report_id)
     claimed = Report.objects.filter(
         pk=report_id,
         status=Report.Status.DONE,
@@ -536,4 +548,112 @@ def notify_subscribers(report_id: int) -> int:
         return message.send()
     except Exception:
         logger.exception("Could not e-mail the team about report %s", report_id)
+        return 0
+
+
+# -- the quarterly evaluation report ----------------------------------------------------------
+
+
+def last_ended_quarter(today: date) -> tuple[date, date]:
+    """The calendar quarter that ended before today's quarter began."""
+    first_this = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    last_end = first_this - timedelta(days=1)
+    return date(last_end.year, 3 * ((last_end.month - 1) // 3) + 1, 1), last_end
+
+
+def quarter_key(start: date) -> str:
+    return f"evaluation:county:{start.year}-Q{(start.month + 2) // 3}"
+
+
+def evaluation_requester():
+    """Who a scheduled county evaluation report is made for: STAD's first active evaluator
+    (the snapshot is read with their permissions: aggregates, no free text, no kept rows)."""
+    from actors.models import Membership, Organisation
+
+    membership = (
+        Membership.objects.filter(
+            role="evaluator", organisation__kind=Organisation.Kind.STAD, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user_id")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+@shared_task
+def create_quarterly_evaluation_report(today=None) -> int:
+    """The county's evaluation report for the last ended quarter, made once: the quarter's
+    key is unique, so a second run (or a second beat) creates nothing. Returns how many
+    reports were created (0 or 1). STAD gets a link by e-mail when it is done."""
+    from django.core.exceptions import ValidationError
+
+    from .services import request_report
+
+    today = _as_date(today)
+    start, end = last_ended_quarter(today)
+    key = quarter_key(start)
+    if Report.objects.filter(schedule_key=key).exists():
+        return 0
+    requester = evaluation_requester()
+    if requester is None:
+        logger.warning("No active STAD evaluator: the evaluation report %s was not made.", key)
+        return 0
+    try:
+        with transaction.atomic():
+            request_report(
+                requester, scope=Scope.COUNTY, start=start, end=end, kind=Kind.EVALUATION,
+                schedule_key=key,
+            )  # fmt: skip
+    except IntegrityError:
+        return 0  # another run made it first
+    except ValidationError:
+        logger.warning("The evaluation report %s could not be asked for.", key, exc_info=True)
+        return 0
+    return 1
+
+
+def evaluator_addresses() -> list[str]:
+    """STAD's active staff with an address, once each."""
+    from actors.models import Membership, Organisation
+
+    members = (
+        Membership.objects.filter(organisation__kind=Organisation.Kind.STAD, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+        .order_by("user__email")
+    )
+    seen: dict[str, str] = {}
+    for address in members:
+        seen.setdefault(address.strip().lower(), address.strip())
+    return list(seen.values())
+
+
+def notify_evaluators(report_id: int) -> int:
+    """Tell STAD a scheduled evaluation report is ready: a link, never the file; once."""
+    claimed = Report.objects.filter(
+        pk=report_id, status=Report.Status.DONE, notified_at__isnull=True
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return 0
+    report = Report.objects.get(pk=report_id)
+    recipients = evaluator_addresses()
+    if not recipients:
+        return 0
+    url = settings.ODS_BASE_URL.rstrip("/") + reverse(
+        "situation_reports:report_detail", args=[report.pk]
+    )
+    body = (
+        f"Hej!\n\nKvartalets utvärderingsrapport är klar: {report.title}.\n\n"
+        f"Läs den som PDF eller XLSX här (inloggning krävs): {url}\n\n"
+        "Du får det här meddelandet eftersom du arbetar på STAD, som följer upp och utvärderar "
+        "det regionala arbetet mot öppna drogscener.\n\n/ODS-plattformen\n"
+    )
+    message = EmailMessage(
+        subject=f"[ODS] Utvärderingsrapport: {report.title}", body=body, to=recipients
+    )
+    try:
+        return message.send()
+    except Exception:
+        logger.exception("Could not e-mail STAD about report %s", report_id)
         return 0

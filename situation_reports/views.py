@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.reads import noting, record_read
-from ods_platform.lib.export import FORMATS, table_response
+from ods_platform.lib.export import FORMATS, table_response, workbook_response
 from scenes.permissions import get_scene_for_user
 
 from . import permissions, services
@@ -40,10 +40,13 @@ def _list_context(request, form):
     filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
     reports = filterset.qs
     status = filterset.form.cleaned_data.get("status", "") if filterset.is_bound else ""
+    kind = filterset.form.cleaned_data.get("kind", "") if filterset.is_bound else ""
     return reports, {
         "form": form,
         "status_choices": Report.Status.choices,
         "status": status,
+        "kind_choices": Kind.choices,
+        "kind": kind,
         "query": request.GET.urlencode(),
     }
 
@@ -63,7 +66,8 @@ def report_list(request):
                 scene = get_scene_for_user(request.user, request.GET["scene"])
             except Http404:
                 scene = None
-        form = ReportRequestForm(user=request.user, scene=scene)
+        asked = {k: request.GET[k] for k in ("kind", "scope", "municipality") if k in request.GET}
+        form = ReportRequestForm(user=request.user, scene=scene, initial=asked)
         status_code = 200
     reports, context = _list_context(request, form)
     fmt = request.GET.get("format")
@@ -150,20 +154,28 @@ def report_download(request, pk):
 @login_required
 @require_GET
 def report_table(request, pk):
-    """A finished åtgärdsplan as XLSX (or CSV): the same rows as its PDF, from its snapshot."""
+    """A finished åtgärdsplan as XLSX (or CSV), or an evaluation report as an XLSX workbook:
+    the same rows as its PDF, from its snapshot."""
     from .action_plan import HEADERS, rows
 
     report = permissions.get_report_for_user(request.user, pk)
-    if report.kind != Kind.ATGARDSPLAN or report.status != Report.Status.DONE:
+    tabular = (Kind.ATGARDSPLAN, Kind.EVALUATION)
+    if report.kind not in tabular or report.status != Report.Status.DONE:
         raise Http404
     if not report.snapshot:  # deferred by the getter: read now
         raise Http404
     fmt = request.GET.get("format", "xlsx")
-    if fmt not in FORMATS:
+    if fmt not in FORMATS or (report.kind == Kind.EVALUATION and fmt != "xlsx"):
         raise Http404
     record_read(
         request, "export", Report, [report.pk], scene_ids=report.scenes.values_list("pk", flat=True)
     )
+    if report.kind == Kind.EVALUATION:
+        from .evaluation import sheets
+
+        response = workbook_response(report.filename("")[:-1], sheets(report.snapshot))
+        response["Cache-Control"] = "private, no-store"
+        return response
     return table_response(report.filename("")[:-1], HEADERS, rows(report.snapshot), fmt)
 
 

@@ -68,4 +68,5 @@ def world(demo_scenes, personas, stockholm, police, transit, reference_orgs, met
         "transit": transit,
         "probation": reference_orgs["kriminalvarden"],
         "kind_observation": "observation",
+        "followup_section": "sara",
     }

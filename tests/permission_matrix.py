@@ -70,6 +70,8 @@ UPDATES_ACTION = answers(403, regional=OK, lead_coordinator=OK, team_officer=OK,
 ANYONE = answers(200)
 REVIEWS_LOG = answers(403, regional=200, lead_coordinator=200, outsider=200)
 REGIONAL_ONLY = answers(403, regional=200)
+MUNICIPAL_COORDINATORS = answers(403, regional=200, lead_coordinator=200, outsider=200)
+FOLLOWS_UP = answers(403, regional=200, evaluator=200, lead_coordinator=200, outsider=200)
 API = {"anonymous": 401}
 
 
@@ -133,6 +135,9 @@ ROWS = [
     ),
     Row("scenes:indicator_create", "scene", EDITS_SCENE),
     Row("scenes:indicator_detail", "indicator", SEES_SCENE),
+    Row("scenes:indicator_list", None, ANYONE),
+    Row("scenes:indicator_import", None, MUNICIPAL_COORDINATORS),
+    Row("scenes:municipality_indicator_create", None, MUNICIPAL_COORDINATORS),
     Row(
         "scenes:observation_create",
         None,
@@ -151,6 +156,8 @@ ROWS = [
     # --- SARA ---------------------------------------------------------------------------
     Row("sara:case_create", "scene", MANAGES_CASE, arg="scene_pk"),
     Row("sara:case_detail", "case", SEES_SCENE),
+    Row("sara:case_effect", "case", SEES_SCENE),
+    Row("sara:scene_effect", None, SEES_SCENE, extra={"scene_pk": "scene"}),
     Row("sara:case_edit", "case", MANAGES_CASE),
     Row("sara:case_phase", "case", WRITES_CASE, method="post"),
     Row("sara:analysis_add", "case", WRITES_CASE, method="post"),
@@ -162,6 +169,9 @@ ROWS = [
     Row("sara:action_edit", "action", MANAGES_CASE),
     Row("sara:my_actions", None, ANYONE),
     Row("sara:method_list", None, ANYONE),
+    # --- Follow-up (county-wide roles; a municipality's coordinators their own scenes) -----
+    Row("followup:scenes", None, FOLLOWS_UP),
+    Row("followup:section", None, FOLLOWS_UP, extra={"name": "followup_section"}),
     Row("sara:method_create", None, REGIONAL_ONLY),
     Row("sara:method_detail", "method", ANYONE),
     Row("sara:method_edit", "method", REGIONAL_ONLY),

@@ -124,6 +124,14 @@ def everything_reachable(user, sergels, planted) -> dict[str, str]:
         "my actions": reverse("sara:my_actions"),
         "method page": reverse("sara:method_detail", args=[action.method_id]),
         "report list": reverse("situation_reports:report_list"),
+        "indicator list": reverse("scenes:indicator_list"),
+        "case effect page": reverse("sara:case_effect", args=[case.pk]),
+        "scene effect page": reverse("sara:scene_effect", args=[scene.pk]),
+        **{
+            f"follow-up {name}": reverse("followup:section", args=[name])
+            for name in ("sara", "methods", "completeness", "indicators")
+        },
+        "follow-up scenes": reverse("followup:scenes"),
         **{
             f"place {p.pk}": reverse("scenes:place_detail", args=[p.pk]) for p in scene.places.all()
         },
@@ -131,9 +139,14 @@ def everything_reachable(user, sergels, planted) -> dict[str, str]:
     answers = {name: client.get(url) for name, url in pages.items()}
     for name, url in [("observation list", pages["observation list"]),
                       ("scene list", pages["scene list"]),
-                      ("indicator page", pages["indicator page"])]:  # fmt: skip
+                      ("indicator page", pages["indicator page"]),
+                      ("indicator list", pages["indicator list"]),
+                      ("case effect page", pages["case effect page"])]:  # fmt: skip
         for fmt in ("csv", "xlsx"):
             answers[f"{name} {fmt}"] = client.get(url, {"format": fmt})
+    for name in ("scenes", "sara", "methods", "completeness", "indicators"):
+        answers[f"follow-up {name} xlsx"] = client.get(pages[f"follow-up {name}"],
+                                                       {"format": "xlsx"})  # fmt: skip
     for path in [
         "/api/v1/scenes/", f"/api/v1/scenes/{scene.pk}/", f"/api/v1/scenes/{scene.pk}/places/",
         f"/api/v1/scenes/{scene.pk}/analysis/", "/api/v1/observations/?limit=1000",
@@ -152,6 +165,22 @@ def everything_reachable(user, sergels, planted) -> dict[str, str]:
     answers["lägesbild"] = client.get(
         reverse("situation_reports:report_download", args=[report.pk])
     )
+    # The evaluation report the user may order (the county's, or their municipality's).
+    from followup.permissions import may_follow_up_county, municipality_choices
+
+    if municipality_choices(user).exists():
+        scope = {"scope": "county"} if may_follow_up_county(user) else {
+            "scope": "municipality", "municipality": municipality_choices(user).first()
+        }  # fmt: skip
+        evaluation = reports.request_report(
+            user, kind="evaluation", start=today - timedelta(days=89), end=today, **scope
+        )
+        build_report.run(evaluation.pk)
+        evaluation = Report.objects.get(pk=evaluation.pk)
+        assert evaluation.status == "done", evaluation.error
+        for name, view in (("evaluation pdf", "report_download"),
+                           ("evaluation xlsx", "report_table")):  # fmt: skip
+            answers[name] = client.get(reverse(f"situation_reports:{view}", args=[evaluation.pk]))
     assert all(a.status_code in (200, 403, 404) for a in answers.values()), {
         n: a.status_code for n, a in answers.items() if a.status_code not in (200, 403, 404)
     }
@@ -171,6 +200,8 @@ def found_markers(texts: dict[str, str]) -> dict[str, list[str]]:
 def test_stad_reads_no_free_text_anywhere(stad_evaluator, sergels, planted):
     texts = everything_reachable(stad_evaluator, sergels, planted)
     assert texts["scene page"] and texts["api /api/v1/observations/?limit=1000"]
+    assert "Utvärderingsrapport" in texts["evaluation pdf"]
+    assert "Vad fungerade" in texts["follow-up methods"]
     assert found_markers(texts) == {}
 
 
@@ -190,5 +221,10 @@ def test_the_team_reads_it_so_the_search_can_find_it(stockholm_coordinator, serg
         "assessment.effect", "assessment.conclusion",
     ]:  # fmt: skip
         assert marker(field) in seen, field
-    # ...and never in the lägesbild, which everyone who sees the scene may read.
+    # ...and never in the lägesbild, which everyone who sees the scene may read, nor in
+    # the follow-up or the evaluation report.
     assert MARK not in texts["lägesbild"]
+    for name, text in texts.items():
+        if name.startswith(("follow-up", "evaluation")):
+            assert MARK not in text, name
+    assert "evaluation pdf" in texts  # Stockholm's coordinator follows Stockholm up

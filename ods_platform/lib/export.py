@@ -52,3 +52,40 @@ def table_response(
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+# Characters a sheet's name may not hold, and its longest length (Excel's rules).
+_SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+SHEET_NAME_MAX = 31
+
+
+def sheet_title(title: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts, unique in the workbook."""
+    base = " ".join(str(title).translate(_SHEET_FORBIDDEN).split())[:SHEET_NAME_MAX] or "Blad"
+    name, n = base, 2
+    while name.casefold() in taken:
+        suffix = f" ({n})"
+        name = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        n += 1
+    taken.add(name.casefold())
+    return name
+
+
+def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """An XLSX workbook with one sheet per (title, headers, rows), cells defused as above."""
+    book = tablib.Databook()
+    taken: set[str] = set()
+    for title, headers, rows in sheets:
+        data = tablib.Dataset(headers=[str(h) for h in headers], title=sheet_title(title, taken))
+        width = len(headers)
+        for row in rows:
+            cells = [_safe(v) for v in row][:width]
+            data.append(cells + [""] * (width - len(cells)))
+        book.add_sheet(data)
+    return book.export("xlsx")
+
+
+def workbook_response(filename: str, sheets) -> HttpResponse:
+    response = HttpResponse(workbook(sheets), content_type=FORMATS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response

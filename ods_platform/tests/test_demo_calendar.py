@@ -2,10 +2,13 @@
 
 The README promises eight demo scenes with evening and weekend peaks and one SARA case each
 with observations linked as showing its problem, three overdue actions, and symptom
-assessments that are current. The generators work relative to the day they run, so they are
-loaded here with the clock set to a spread of days (every month's first and last day, both
-daylight-saving change days, a leap day, New Year's Eve one minute before midnight, and the
-day a demo test once failed) and the promises are checked each time.
+assessments that are current; indicators with whole periods that have ended; and one case
+(Solna station's) whose measured effect is a clear decrease with some displacement into its
+buffer, assessed on the last day of the last ended quarter. The generators work relative to
+the day they run, so they are loaded here with the clock set to a spread of days (every
+month's first and last day, both daylight-saving change days, a leap day, New Year's Eve one
+minute before midnight, and the day a demo test once failed) and the promises are checked
+each time.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from django.db.models import Count
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 
+from followup.demo import EFFECT_ROWS, last_quarter_end, load_followup
 from sara.demo import CASES, load_cases
-from sara.models import OPEN_STATUSES, Action, ActionStatus, Case, PhaseChange
+from sara.models import OPEN_STATUSES, Action, ActionStatus, Case, EffectEvaluation, PhaseChange
 from scenes.demo import MONTHS, load_scenes
-from scenes.models import Observation, Scene
+from scenes.models import IndicatorValue, Observation, Scene, StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +65,7 @@ def test_the_demo_keeps_its_promises_whatever_the_day(instant, personas, method_
         today = timezone.localdate()
         assert load_scenes(per_scene=PER_SCENE) == 8
         assert load_cases() == 8
+        assert load_followup()["effect_cases"] == 1
 
         # Every demo scene with a team has one case, with observations of its problem's
         # category at its own scene linked as showing the problem.
@@ -96,11 +101,24 @@ def test_the_demo_keeps_its_promises_whatever_the_day(instant, personas, method_
         # week: the oldest week is a whole one).
         midnight = datetime.combine(today, datetime.min.time(), tzinfo=STOCKHOLM)
         observations = Observation.objects.filter(scene__in=scenes)
-        assert observations.count() == 8 * PER_SCENE
+        assert observations.count() == 8 * PER_SCENE + sum(n for _a, _p, n in EFFECT_ROWS)
         assert not observations.filter(occurred_at__gte=midnight).exists()
         oldest = midnight - timedelta(days=MONTHS * 30 + 7)
         assert not observations.filter(occurred_at__lt=oldest).exists()
         assert not PhaseChange.objects.filter(changed_at__gt=timezone.now()).exists()
+        assert not StatusChange.objects.filter(changed_at__gt=timezone.now()).exists()
+
+        # Indicators: whole months and years that have ended, 18 months of crimes per scene.
+        assert not IndicatorValue.objects.filter(period_end__gte=today).exists()
+        assert IndicatorValue.objects.filter(indicator__period="month").count() == 8 * 18
+        # The measured case: a clear decrease, some displacement into the buffer, assessed
+        # on the last ended quarter's last day, its periods before that day.
+        (measured,) = EffectEvaluation.objects.all()
+        c, r = measured.counts, measured.results
+        assert measured.verdict == "decrease" and r["ci_high"] < 0, (c, r)
+        assert c["Da"] > c["Db"] and -1 < r["wdq"]["value"] < 0 and r["tne"]["value"] > 0
+        assert measured.assessment.assessed_on == last_quarter_end(today) < today
+        assert measured.after_end < measured.assessment.assessed_on
 
         # Evening and weekend peaks, in local time.
         hours = _hour_counts(observations)

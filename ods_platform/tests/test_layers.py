@@ -1,5 +1,6 @@
 """The apps depend on each other in one direction: actors knows nothing of the apps built on
-it; scenes nothing of SARA or reports; SARA nothing of reports. What spans them (navigation,
+it; scenes nothing of SARA, the follow-up or reports; SARA nothing of the follow-up or
+reports; the follow-up nothing of reports. What spans them (navigation,
 reference and demo data) lives in ods_platform."""
 
 import ast
@@ -10,9 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Each app, and the apps above it that it must not import.
 LAYERS = {
-    "actors": {"scenes", "sara", "situation_reports", "ods_platform.views"},
-    "scenes": {"sara", "situation_reports"},
-    "sara": {"situation_reports"},
+    "actors": {"scenes", "sara", "followup", "situation_reports", "ods_platform.views"},
+    "scenes": {"sara", "followup", "situation_reports"},
+    "sara": {"followup", "situation_reports"},
+    # The follow-up reads scenes and SARA work; the evaluation report (situation_reports)
+    # is built from the follow-up's figures, so the report pipeline stays on top.
+    "followup": {"situation_reports"},
 }
 
 

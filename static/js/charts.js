@@ -102,12 +102,64 @@
     });
   }
 
+  // Bars in series (before/after, or one per status) told apart by pattern as well as by
+  // colour: ECharts draws its decals when aria.decal.show is on.
+  var SERIES = ["#1b3a66", "#b35c00", "#2f7d4a", "#7a3b8f", "#5a5a5a", "#a11d33"];
+
+  function decalAria(el) {
+    return { enabled: true, label: { description: el.getAttribute("aria-label") || "" }, decal: { show: true } };
+  }
+
+  function effectChart(el, data) {
+    init(el).setOption({
+      aria: decalAria(el),
+      animation: false,
+      color: SERIES,
+      legend: { top: 0, textStyle: { color: INK } },
+      grid: { left: 48, right: 16, top: 32, bottom: 48 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "<5" : fmt(v); } },
+      xAxis: { type: "category", data: data.areas, axisLabel: { color: INK, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { color: INK, formatter: fmt } },
+      series: [
+        { name: data.labels.before, type: "bar", data: data.before, label: { show: true, position: "top", color: INK, formatter: function (p) { return fmt(p.value); } } },
+        { name: data.labels.after, type: "bar", data: data.after, label: { show: true, position: "top", color: INK, formatter: function (p) { return fmt(p.value); } } },
+      ],
+    });
+  }
+
+  // A follow-up table drawn as bars: one category per row, one series per column (stacked
+  // when the columns are parts of a whole). Withheld counts come as null and are not drawn.
+  function tableChart(el, data) {
+    init(el).setOption({
+      aria: decalAria(el),
+      animation: false,
+      color: SERIES,
+      legend: { top: 0, type: "scroll", textStyle: { color: INK } },
+      grid: { left: 56, right: 16, top: 40, bottom: data.rotate ? 88 : 48, containLabel: false },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "–" : (data.percent ? fmt(v * 100) + " %" : fmt(v)); } },
+      xAxis: { type: "category", data: data.categories, axisLabel: { color: INK, rotate: data.rotate ? 35 : 0, interval: data.categories.length > 16 ? "auto" : 0 } },
+      yAxis: { type: "value", minInterval: data.percent ? 0 : 1, max: data.percent ? 1 : null, axisLabel: { color: INK, formatter: function (v) { return data.percent ? fmt(v * 100) + " %" : fmt(v); } } },
+      series: data.series.map(function (s) {
+        if (s.line) {
+          return { name: s.name, type: "line", data: s.values, symbolSize: 6, lineStyle: { width: 2, type: "dashed", color: INK }, itemStyle: { color: INK } };
+        }
+        return { name: s.name, type: "bar", stack: data.stacked ? "total" : null, data: s.values };
+      }),
+    });
+  }
+
   function start() {
     if (typeof echarts === "undefined") { return; }
     var analysis = readJSON("analysis-charts");
     var indicator = readJSON("indicator-chart");
+    var effect = readJSON("effect-chart");
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var kind = el.dataset.chart;
+      if (kind === "effect" && effect) { effectChart(el, effect); }
+      if (kind === "table" && el.dataset.source) {
+        var table = readJSON(el.dataset.source);
+        if (table) { tableChart(el, table); }
+      }
       if (kind === "matrix" && analysis) { matrixChart(el, analysis); }
       if (kind === "trend" && analysis) { trendChart(el, analysis); }
       if (kind === "indicator" && indicator) { indicatorChart(el, indicator); }

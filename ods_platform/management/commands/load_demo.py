@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from actors import demo
+from followup import demo as followup_demo
 from sara import demo as sara_demo
 from scenes import demo as scenes_demo
 
@@ -29,6 +30,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {new_users} new personas, {new_scenes} new scenes, "
             f"{new_cases} new SARA cases."
+        )
+        followup = followup_demo.load_followup()
+        # The county's evaluation report for the last ended quarter, as beat makes it (once):
+        # the worker builds it when the platform runs.
+        from situation_reports.tasks import create_quarterly_evaluation_report
+
+        reports = create_quarterly_evaluation_report()
+        self.stdout.write(
+            f"Follow-up demo: {followup['indicator_values']} new indicator values, "
+            f"{followup['effect_cases']} new effect measurement, {reports} new quarterly "
+            "evaluation report."
         )
         if options["print_logins"]:
             self.stdout.write(f"\nDemo log-ins (password: {settings.ODS_DEMO_PASSWORD}):")

@@ -114,7 +114,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 refuse(request, "unknown", sign_on)
             user = found[0]
         if not user.memberships.filter(organisation=organisation).exists():
-            refuse(request, "other_organisation" if user.memberships.exists() else "unknown", sign_on)
+            refuse(
+                request, "other_organisation" if user.memberships.exists() else "unknown", sign_on
+            )
         if not user.is_active:
             refuse(request, "inactive", sign_on)
         return user
@@ -167,7 +169,5 @@ def refuse(request, reason: str, sign_on=None):
         reason=reason,
         organisation=sign_on.organisation.slug if sign_on else "",
     )
-    response = render(
-        request, "account/sso_refused.html", {"message": REFUSED[reason]}, status=403
-    )
+    response = render(request, "account/sso_refused.html", {"message": REFUSED[reason]}, status=403)
     raise ImmediateHttpResponse(response)

@@ -282,24 +282,36 @@ class SignOn(PlainInput, models.Model):
         settings = app.settings or {}
         wanted = "saml" if self.kind == self.Kind.SAML else "openid_connect"
         if app.provider != wanted:
-            add("app", _("This kind of sign-on needs a social application of the provider “%s”.") % wanted)
+            add(
+                "app",
+                _("This kind of sign-on needs a social application of the provider “%s”.") % wanted,
+            )
             return errors
         tenant = self.tenant.strip().lower()
         if self.kind == self.Kind.ENTRA:
             if tenant in ENTRA_SHARED_TENANTS:
-                add("tenant", _(
-                    "“%s” lets anyone's Microsoft account in. Give the organisation's own "
-                    "directory (tenant) ID."
-                ) % tenant)
+                add(
+                    "tenant",
+                    _(
+                        "“%s” lets anyone's Microsoft account in. Give the organisation's own "
+                        "directory (tenant) ID."
+                    )
+                    % tenant,
+                )
             elif not _TENANT_ID.match(tenant):
-                add("tenant", _(
-                    "Give the organisation's directory (tenant) ID, e.g. "
-                    "“72f988bf-86f1-41af-91ab-2d7cd011db47”."
-                ))
+                add(
+                    "tenant",
+                    _(
+                        "Give the organisation's directory (tenant) ID, e.g. "
+                        "“72f988bf-86f1-41af-91ab-2d7cd011db47”."
+                    ),
+                )
             elif _entra_tenant(settings.get("server_url", "")) != tenant:
-                add("app", _(
-                    "The social application's server_url must be %(url)s (the tenant pinned)."
-                ) % {"url": f"{ENTRA_LOGIN}/{tenant}/v2.0"})
+                add(
+                    "app",
+                    _("The social application's server_url must be %(url)s (the tenant pinned).")
+                    % {"url": f"{ENTRA_LOGIN}/{tenant}/v2.0"},
+                )
         else:
             if tenant:
                 add("tenant", _("Only an Entra ID sign-on has a tenant."))
@@ -308,7 +320,10 @@ class SignOn(PlainInput, models.Model):
             if not _safe_url(url):
                 add("app", _("The social application needs a server_url starting with https://."))
             elif url.lower().startswith(ENTRA_LOGIN):
-                add("kind", _("Entra ID is set up as the kind “Microsoft Entra ID”, with its tenant."))
+                add(
+                    "kind",
+                    _("Entra ID is set up as the kind “Microsoft Entra ID”, with its tenant."),
+                )
         if self.kind == self.Kind.SAML:
             idp = settings.get("idp") or {}
             complete = idp.get("entity_id") and (
@@ -316,10 +331,13 @@ class SignOn(PlainInput, models.Model):
             )
             urls = [idp.get("metadata_url") or idp.get("sso_url") or ""]
             if not complete or not all(_safe_url(u) for u in urls):
-                add("app", _(
-                    "The social application's settings need “idp” with entity_id and either "
-                    "an https metadata_url or sso_url and x509cert."
-                ))
+                add(
+                    "app",
+                    _(
+                        "The social application's settings need “idp” with entity_id and either "
+                        "an https metadata_url or sso_url and x509cert."
+                    ),
+                )
             if self.trust_idp_mfa:
                 add("trust_idp_mfa", _("Only an OpenID Connect provider's MFA claim is used."))
         return errors

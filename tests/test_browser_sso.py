@@ -142,9 +142,7 @@ def test_a_member_signs_in_through_openid_connect_and_lands_on_the_start_page(
     assert SocialAccount.objects.filter(provider=OIDC_ID).count() == 1
 
 
-def test_a_member_signs_in_through_saml_and_lands_on_the_start_page(
-    offline, live_server, sign_ons
-):
+def test_a_member_signs_in_through_saml_and_lands_on_the_start_page(offline, live_server, sign_ons):
     page = offline
     sign_in_through(page, live_server, "Botkyrka kommun", "bo", "idp-losen-bo")
     page.wait_for_url(f"{live_server.url}/")

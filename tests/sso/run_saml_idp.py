@@ -123,10 +123,17 @@ def make_app(config: dict):
                     **args,
                 )
                 http_args = server.apply_binding(
-                    BINDING_HTTP_POST, str(response), destination, form.get("RelayState", ""),
+                    BINDING_HTTP_POST,
+                    str(response),
+                    destination,
+                    form.get("RelayState", ""),
                     response=True,
                 )
-                body = http_args["data"].encode() if isinstance(http_args["data"], str) else http_args["data"]
+                body = (
+                    http_args["data"].encode()
+                    if isinstance(http_args["data"], str)
+                    else http_args["data"]
+                )
         else:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
@@ -142,7 +149,9 @@ def main(config_path: str) -> None:
 
     if testing_clock.OFFSET_ENV in os.environ:
         testing_clock.start()
-    server = make_server("127.0.0.1", config["port"], make_app(config), _Server, handler_class=_Quiet)
+    server = make_server(
+        "127.0.0.1", config["port"], make_app(config), _Server, handler_class=_Quiet
+    )
     print("ready", flush=True)
     server.serve_forever()
 

@@ -12,6 +12,7 @@ from allauth.socialaccount.models import SocialAccount, SocialApp
 from actors.models import SignOn, User
 
 from .sso.providers import OidcProvider, SamlIdentityProvider
+from .test_browser import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,6 +128,9 @@ def test_a_member_signs_in_through_openid_connect_and_lands_on_the_start_page(
     offline, live_server, sign_ons
 ):
     page = offline
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.get_by_role("heading", name="Logga in genom din organisation").is_visible()
+    assert axe_violations(page) == []
     sign_in_through(page, live_server, "Stockholms stad", "sami", "op-losen-sami")
     page.wait_for_url(f"{live_server.url}/")
     main = page.get_by_role("main").inner_text()
@@ -160,6 +164,7 @@ def test_an_unknown_person_is_refused_with_a_message_and_gets_no_account(
     page.get_by_role("heading", name="Inloggningen nekades").wait_for()
     assert "inget konto" in page.get_by_role("alert").inner_text()
     assert "Inget konto skapades." in page.get_by_role("main").inner_text()
+    assert axe_violations(page) == []
     assert page.get_by_role("button", name="Logga ut").count() == 0
     assert User.objects.count() == users
     assert not SocialAccount.objects.exists()

@@ -145,6 +145,14 @@ def test_a_member_signs_in_through_openid_connect_and_lands_on_the_start_page(
     page.wait_for_url(f"{live_server.url}/")
     assert SocialAccount.objects.filter(provider=OIDC_ID).count() == 1
 
+    # Every sign-in asks for the membership again: once it has ended, the tie to the
+    # provider's subject no longer lets Sami in.
+    account.user.memberships.all().delete()
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    sign_in_through(page, live_server, "Stockholms stad")
+    page.get_by_role("heading", name="Inloggningen nekades").wait_for()
+
 
 def test_a_member_signs_in_through_saml_and_lands_on_the_start_page(offline, live_server, sign_ons):
     page = offline

@@ -104,3 +104,55 @@ def test_a_provider_linked_to_no_organisation_cannot_be_used(client):
     )
     assert client.post("/accounts/oidc/unlinked/login/").status_code == 404
     assert client.get("/accounts/oidc/unlinked/login/callback/?code=x&state=y").status_code == 404
+
+
+def login_with(email="", verified=False, extra=None):
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount, SocialLogin
+
+    from actors.models import User
+
+    addresses = [EmailAddress(email=email, verified=verified)] if email else []
+    return SocialLogin(
+        user=User(email=email),
+        account=SocialAccount(provider="p", uid="subject-1", extra_data=extra or {}),
+        email_addresses=addresses,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "login", "vouched"),
+    [
+        # A generic provider's address counts only when it says it verified it.
+        ("oidc", login_with("sami@stockholm.se", verified=True), "sami@stockholm.se"),
+        ("oidc", login_with("sami@stockholm.se", verified=False), ""),
+        ("oidc", login_with("sami@botkyrka.se", verified=True), ""),
+        # Entra ID (tenant pinned) has no such claim: the directory's sign-in name counts.
+        (
+            "entra",
+            login_with(extra={"id_token": {"preferred_username": "Sami@Stockholm.se"}}),
+            "Sami@Stockholm.se",
+        ),
+        ("entra", login_with(extra={"id_token": {"preferred_username": "sami@gmail.com"}}), ""),
+        # A SAML IdP asserts its own organisation's addresses.
+        ("saml", login_with("bo@stockholm.se"), "bo@stockholm.se"),
+        ("saml", login_with("bo@example.com"), ""),
+    ],
+)
+def test_only_an_address_the_provider_vouches_for_in_the_organisations_domains_counts(
+    kind, login, vouched
+):
+    from actors.adapters import vouched_email
+
+    sign_on = SignOn(kind=kind, email_domains="stockholm.se")
+    assert vouched_email(sign_on, login) == vouched
+
+
+@pytest.mark.parametrize(
+    ("claims", "counts"),
+    [({"amr": ["pwd", "mfa"]}, True), ({"amr": ["pwd"]}, False), ({}, False)],
+)
+def test_the_providers_mfa_is_read_from_the_id_tokens_amr(claims, counts):
+    from actors.adapters import _idp_used_mfa
+
+    assert _idp_used_mfa(login_with(extra={"id_token": claims})) is counts

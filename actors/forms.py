@@ -17,3 +17,10 @@ class LoginForm(AllauthLoginForm):
         password.label = _("Password")
         password.help_text = ""
         password.widget.attrs.pop("placeholder", None)
+
+    def sign_ons(self):
+        """The organisations' identity providers one can sign in through, by organisation."""
+        from .models import SignOn
+
+        active = SignOn.objects.filter(is_active=True, organisation__is_active=True)
+        return list(active.select_related("organisation", "app"))

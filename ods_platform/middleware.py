@@ -1,5 +1,6 @@
 """Request-wide behaviour of the platform."""
 
+from allauth.account.signals import user_logged_in as allauth_logged_in
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -72,6 +73,16 @@ def _session_started(sender, request, user, **kwargs):
         request.session["_ods_login_at"] = time.time()
 
 
+@receiver(allauth_logged_in, dispatch_uid="ods_mfa_by_idp")
+def _mfa_by_idp(sender, request, user, sociallogin=None, **kwargs):
+    """Whether this log-in's second factor was the organisation's identity provider's (see
+    actors.adapters.SocialAccountAdapter); any other log-in says no."""
+    from actors.adapters import MFA_BY_IDP
+
+    if request is not None and hasattr(request, "session"):
+        request.session[MFA_BY_IDP] = bool(getattr(sociallogin, "ods_mfa_by_idp", False))
+
+
 class SessionLimitsMiddleware:
     """Sessions end after `SESSION_IDLE_MINUTES` without a request and, whatever happens,
     `SESSION_ABSOLUTE_HOURS` after log-in. The idle limit is the session's own expiry, which
@@ -103,7 +114,8 @@ class SessionLimitsMiddleware:
 
 class RequireMFAMiddleware:
     """Where `ODS_REQUIRE_MFA` is on (everywhere but demo installations), an account without
-    two-factor authentication is sent to set it up before it sees anything else."""
+    two-factor authentication is sent to set it up before it sees anything else, unless this
+    session's sign-in came from an identity provider trusted for its MFA."""
 
     ALLOWED = ("/accounts/", "/static/", "/healthz", "/i18n/", "/manifest.webmanifest", "/sw.js")
 
@@ -128,6 +140,34 @@ class RequireMFAMiddleware:
             return False
         if request.path.startswith(self.ALLOWED):
             return False
+        from actors.adapters import MFA_BY_IDP
+
+        if request.session.get(MFA_BY_IDP):
+            # Signed in through an organisation's provider that used more than one factor,
+            # where the organisation's sign-on says that counts.
+            return False
         from allauth.mfa.utils import is_mfa_enabled
 
         return not is_mfa_enabled(user)
+
+
+class SignOnFormActionMiddleware:
+    """The log-in pages send the browser on to an organisation's identity provider by a
+    form (a POST, so that no other site can start a sign-in): the CSP's `form-action` allows
+    exactly the active providers' addresses there, and nowhere else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/accounts/") and "html" in response.get("Content-Type", ""):
+            from actors.models import SignOn
+
+            origins = set()
+            active = SignOn.objects.filter(is_active=True, organisation__is_active=True)
+            for sign_on in active.select_related("app"):
+                origins.update(sign_on.origins())
+            if origins:
+                response._csp_update = {"form-action": sorted(origins)}
+        return response

@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on for organisations that have it (OpenID Connect, Entra ID, SAML 2.0);
+    # each organisation's identity provider is a SocialApp linked to it (actors.SignOn).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "axes",
     "guardian",
     "pgtrigger",
@@ -107,6 +112,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the CSP: the log-in pages may send a form on to the organisations' providers.
+    "ods_platform.middleware.SignOnFormActionMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -206,6 +213,16 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # one message; allauth's own failed-login limit is switched off to match.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ODS] "
+# Single sign-on signs in people who already have an account and a membership of the
+# organisation whose identity provider vouches for them; it never creates an account
+# (actors.adapters.SocialAccountAdapter refuses everyone else, with a message).
+SOCIALACCOUNT_ADAPTER = "actors.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ODS-plattformen"
 

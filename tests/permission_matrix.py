@@ -247,9 +247,20 @@ PUBLIC = {
     "set_language": "the language switch",
     "scenes:basemap": "the offline basemap tiles: a public map, no platform data",
 }
-# URL names that belong to the libraries the platform uses (log-in, MFA, admin), whose own
-# rules apply; they are not the platform's data.
-LIBRARY_PREFIXES = ("account_", "mfa_", "admin:", "socialaccount_", "headless", "djdt")
+# URL names that belong to the libraries the platform uses (log-in, MFA, single sign-on through
+# an organisation's OpenID Connect or SAML provider, admin), whose own rules apply; they are not
+# the platform's data. (Single sign-on's own rules: actors/tests/test_sign_on.py and
+# tests/test_browser_sso.py.)
+LIBRARY_PREFIXES = (
+    "account_",
+    "mfa_",
+    "admin:",
+    "socialaccount_",
+    "openid_connect_",
+    "saml_",
+    "headless",
+    "djdt",
+)
 
 
 def url_of(row, world) -> str:

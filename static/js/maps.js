@@ -194,6 +194,8 @@
       if (marker) { marker.setLatLng(latlng); } else {
         marker = L.marker(latlng, { keyboard: false, title: t("Vald plats", "Chosen place") }).addTo(map);
       }
+      var at = L.latLng(latlng);
+      el.dataset.marker = lat.value && lon.value ? lat.value + "," + lon.value : at.lat + "," + at.lng;
       if (pan) { map.panTo(latlng); }
     }
 

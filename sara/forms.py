@@ -9,6 +9,7 @@ from django.db.models import CharField, Func
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Organisation, User
+from ods_platform.lib import formatting
 from scenes.models import Category, Indicator, Place, Scene
 
 from . import effect, permissions
@@ -24,6 +25,16 @@ from .models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class NumberInput(forms.NumberInput):
+    """A decimal shown as typed: a goal of 42 reads "42", not "42.00"."""
+
+    def format_value(self, value):
+        return formatting.input_number(value) or None
+
+
+NUMBER = NumberInput(attrs={"step": "any", "inputmode": "decimal"})
 
 
 class CaseForm(forms.ModelForm):
@@ -45,6 +56,8 @@ class CaseForm(forms.ModelForm):
             "places": forms.CheckboxSelectMultiple,
             "indicators": forms.CheckboxSelectMultiple,
             "problem_statement": forms.Textarea(attrs={"rows": 4}),
+            "goal_baseline": NUMBER,
+            "goal_target": NUMBER,
             "goal_date": DATE,
         }
 
@@ -117,6 +130,7 @@ class ActionForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "start_on": DATE,
             "due_on": DATE,
+            "output_target": NUMBER,
         }
 
     def __init__(self, *args, case, **kwargs):
@@ -141,7 +155,11 @@ class ActionUpdateForm(forms.Form):
         label=_("Status"), choices=[("", _("Unchanged")), *ActionStatus.choices], required=False
     )
     output_achieved = forms.DecimalField(
-        label=_("Output achieved so far"), required=False, min_value=0, max_digits=12
+        label=_("Output achieved so far"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        widget=NUMBER,
     )
     restricted = forms.BooleanField(
         label=_("Only our own organisation"),

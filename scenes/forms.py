@@ -23,6 +23,7 @@ from ods_platform.lib.plain import validate_plausible_date
 from . import permissions
 from .models import (
     AffectedGroup,
+    Category,
     Indicator,
     IndicatorValue,
     LocationFactor,
@@ -31,6 +32,7 @@ from .models import (
     Place,
     Scene,
     Share,
+    Source,
     Symptom,
     SymptomAssessment,
     TeamBasis,
@@ -359,6 +361,9 @@ class ObservationForm(forms.ModelForm):
             "restricted",
         ]
         field_classes = {"occurred_at": LocalDateTimeField}
+        # Observation.scene has no verbose_name of its own: without this the label is
+        # Django's English "Scene" in every language.
+        labels = {"scene": _("Scene")}
         widgets = {
             "occurred_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -391,6 +396,31 @@ class ObservationForm(forms.ModelForm):
         )
         if len(memberships) <= 1:
             self.fields["organisation"].widget = forms.HiddenInput()
+
+    #: What *Spara och logga en till* carries to the next, empty form (besides the scene).
+    KEPT_FOR_NEXT = ("source", "category", "affected_groups")
+
+    def kept_for_next(self) -> dict:
+        """The saved form's source, category and groups, as query parameters."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.KEPT_FOR_NEXT
+            if self.cleaned_data.get(name)
+        }
+
+    @classmethod
+    def initial_from(cls, query) -> dict:
+        """Initial values from query parameters (the redirect of *logga en till*): only
+        values that are among the field's choices; anything else is left out."""
+        initial = {}
+        for name, choices in (("source", Source), ("category", Category)):
+            value = query.get(name)
+            if value in choices.values:
+                initial[name] = value
+        groups = [g for g in query.getlist("affected_groups") if g in AffectedGroup.values]
+        if groups:
+            initial["affected_groups"] = list(dict.fromkeys(groups))
+        return initial
 
     def _chosen_scene(self) -> Scene | None:
         key = self.data.get("scene") if self.is_bound else self.initial.get("scene")

@@ -7,6 +7,7 @@ see, 403 for what they may see but not change.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -508,7 +509,12 @@ def observation_create(request):
             scene = permissions.get_scene_for_user(request.user, scene_id)
         except (Http404, PermissionDenied):  # an old or forged id: start without a scene
             scene = None
-    form = ObservationForm(request.POST or None, user=request.user, scene=scene)
+    form = ObservationForm(
+        request.POST or None,
+        user=request.user,
+        scene=scene,
+        initial=ObservationForm.initial_from(request.GET),
+    )
     if not form.fields["scene"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
@@ -525,9 +531,11 @@ def observation_create(request):
             request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
             messages.success(request, _("The observation was logged. Thank you!"))
             if "another" in request.POST:
-                return redirect(
-                    reverse("scenes:observation_create") + f"?scene={observation.scene_id}"
+                # The next observation is often of the same kind: keep what the form kept.
+                query = urlencode(
+                    {"scene": observation.scene_id, **form.kept_for_next()}, doseq=True
                 )
+                return redirect(reverse("scenes:observation_create") + "?" + query)
             return redirect("scenes:scene_detail", observation.scene_id)
     chosen = form._chosen_scene()
     scenes_data = {

@@ -70,6 +70,9 @@ def test_phone_sized_screen_shows_menu_and_organisation_without_sideways_scroll(
     try:
         log_in(page, live_server, "sl.trygghet", demo_password)
         page.wait_for_url(f"{live_server.url}/")
+        # The menu is folded behind its button; opened, it is there.
+        assert not page.get_by_role("navigation", name="Huvudmeny").is_visible()
+        page.get_by_role("button", name="Meny").click()
         assert page.get_by_role("navigation", name="Huvudmeny").is_visible()
         assert "Trafikförvaltningen" in page.get_by_role("main").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -39,6 +39,7 @@ def test_field_worker_logs_an_observation_by_clicking_the_map_on_a_phone(
     before = Observation.objects.filter(scene=sergels).count()
     log_in(phone, live_server, "sthlm.falt", demo_password)
     phone.wait_for_url(f"{live_server.url}/")
+    phone.get_by_role("button", name="Meny").click()  # the menu is folded on a phone
     phone.get_by_role("link", name="Logga observation").click()
     phone.get_by_label("Scen").select_option(str(sergels.pk))
     map_box = phone.locator("#observation-map")

@@ -93,6 +93,17 @@ def number(value, decimals: int = 2, lang: str | None = None) -> str:
     return MINUS + text[1:] if text.startswith("-") and language(lang) == "sv" else text
 
 
+def input_number(value) -> str:
+    """A number as a form's number field takes it back (a dot, no grouping), whole numbers
+    without decimals: Decimal("42.00") → "42", Decimal("12.50") → "12.5", None → ""."""
+    parsed = _decimal(value)
+    if parsed is None:
+        return "" if value is None else str(value)
+    if parsed == parsed.to_integral_value():
+        return str(parsed.quantize(Decimal(1)))
+    return format(parsed.normalize(), "f")
+
+
 def integer(value, lang: str | None = None) -> str:
     """A count: 1248 → "1 248"."""
     return number(value, decimals=0, lang=lang)
@@ -220,9 +231,12 @@ def iso_date(value) -> str:
     return DASH if day is None else day.isoformat()
 
 
-def time(value, lang: str | None = None) -> str:
+def time(value, lang: str | None = None, seconds: bool = False) -> str:
+    """07:46 (07:46:05 with seconds), in local time."""
     moment = _as_datetime(value)
-    return DASH if moment is None else f"{moment:%H:%M}"
+    if moment is None:
+        return DASH
+    return f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
 
 
 def datetime(value, lang: str | None = None) -> str:

@@ -63,6 +63,18 @@ def fdatetime_short(value):
 
 
 @register.filter
+def ftime(value):
+    """07:46, local time."""
+    return formatting.time(value)
+
+
+@register.filter
+def ftime_seconds(value):
+    """07:46:05, local time."""
+    return formatting.time(value, seconds=True)
+
+
+@register.filter
 def fmonth(value):
     """oktober 2026."""
     return formatting.month(value)

@@ -1,8 +1,10 @@
 """The one formatting module: every surface prints a number, a share, an hour and a date
 the same way, in Swedish unless the UI is English."""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -117,3 +119,32 @@ def test_template_filters_use_the_module():
         )
     )
     assert html == f"42 25{NBSP}% 1 dec. 07:46 oktober 2026"
+
+
+def test_clock_times_and_number_fields():
+    moment = datetime(2026, 12, 1, 6, 46, 5, tzinfo=UTC)  # 07:46:05 in Stockholm
+    html = Template("{% load formatting %}{{ t|ftime }} {{ t|ftime_seconds }}").render(
+        Context({"t": moment})
+    )
+    assert html == "07:46 07:46:05"
+    # What a number field shows to be edited: whole numbers without decimals, a dot.
+    assert f.input_number(Decimal("42.00")) == "42"
+    assert f.input_number(Decimal("100.00")) == "100"
+    assert f.input_number(Decimal("12.50")) == "12.5"
+    assert f.input_number(None) == ""
+
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+# Django's own filters print dates and numbers in their own formats ("1 Dec 07:46", "42,00").
+DJANGO_FORMATS = re.compile(r"\|\s*(date|time|naturaltime|naturalday|floatformat|intcomma)\b")
+# A hidden form value is read back by a form, not by a person: ISO is what the field takes.
+FORM_VALUE = re.compile(r"value=\"\{\{[^}]*\|date:'Y-m-d'\s*\}\}\"")
+
+
+def test_pages_print_dates_and_numbers_only_through_the_formatting_module():
+    found = []
+    for path in sorted(TEMPLATE_DIR.rglob("*.html")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if DJANGO_FORMATS.search(FORM_VALUE.sub("", line)) or "load humanize" in line:
+                found.append(f"{path.relative_to(TEMPLATE_DIR)}:{n}")
+    assert found == []

@@ -236,3 +236,17 @@ def test_a_goal_indicator_of_another_scene_is_refused(case, fittja):
     with pytest.raises(ValidationError) as error:
         case.full_clean()
     assert "goal_measure" in error.value.message_dict
+
+
+def test_a_whole_number_goal_is_shown_and_edited_without_decimals(
+    client, case, stockholm_coordinator
+):
+    case.goal_indicator = "Observationer av narkotikaförsäljning per månad"
+    case.goal_baseline, case.goal_target = Decimal("42.00"), Decimal("20.50")
+    case.save()
+    client.force_login(stockholm_coordinator)
+    page = client.get(reverse("sara:case_detail", args=[case.pk])).content.decode()
+    assert "från 42 till 20,5" in page and "42,00" not in page
+    form = client.get(reverse("sara:case_edit", args=[case.pk])).content.decode()
+    assert 'name="goal_baseline" value="42"' in form
+    assert 'name="goal_target" value="20.5"' in form

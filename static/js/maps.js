@@ -173,7 +173,9 @@
     overlays[t("Delplatser", "Sub-places")] = places;
     overlays[t("Platsmärken", "Landmarks")] = landmarks;
     overlays[t("Gräns", "Boundary")] = boundary;
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    /* On a phone the list of layers would cover the map: it folds behind its button. */
+    var small = window.matchMedia && window.matchMedia("(max-width: 767.98px)").matches;
+    L.control.layers(null, overlays, { collapsed: small }).addTo(map);
   }
 
   /* --- Observation form: click, position or typed coordinates --------------------------- */
@@ -192,6 +194,8 @@
       if (marker) { marker.setLatLng(latlng); } else {
         marker = L.marker(latlng, { keyboard: false, title: t("Vald plats", "Chosen place") }).addTo(map);
       }
+      var at = L.latLng(latlng);
+      el.dataset.marker = lat.value && lon.value ? lat.value + "," + lon.value : at.lat + "," + at.lng;
       if (pan) { map.panTo(latlng); }
     }
 
@@ -220,8 +224,9 @@
       setMarker(e.latlng, false);
       status.textContent = t("Platsen är vald: ", "Place chosen: ") + lat.value + ", " + lon.value;
     });
-    lat.addEventListener("change", fromInputs);
-    lon.addEventListener("change", fromInputs);
+    /* The marker follows the coordinates as they are typed, not only when the field is left. */
+    lat.addEventListener("input", fromInputs);
+    lon.addEventListener("input", fromInputs);
     sceneSelect.addEventListener("change", showScene);
 
     var button = document.getElementById("use-position");

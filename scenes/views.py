@@ -517,10 +517,13 @@ def observation_create(request):
                 by=request.user,
                 scene=form.cleaned_data["scene"],
                 organisation=form.cleaned_data.get("organisation"),
+                client_uuid=form.cleaned_data.get("client_uuid"),
                 **form.observation_fields(),
             )
         except ValidationError as errors:  # the rules changed since the form checked them
             form._update_errors(errors)
+        except services.ClientKeyUsed as exc:
+            form.add_error(None, str(exc.message))
         else:
             request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
             messages.success(request, _("The observation was logged. Thank you!"))

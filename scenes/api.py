@@ -408,13 +408,14 @@ class ObservationSerializer(serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise model_validation_error(exc) from None
         except services.ClientKeyUsed as exc:
-            raise ClientKeyConflict(exc.message) from None
+            raise ClientKeyConflict({"detail": exc.message, "code": "client_uuid_used"}) from None
 
 
 class ClientKeyConflict(APIException):
+    """409: the key is stored with an observation this is not a repeat of."""
+
     status_code = 409
     default_code = "client_uuid_used"
-    default_detail = services.ClientKeyUsed.message
 
 
 class MayLogObservations(BasePermission):

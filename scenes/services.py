@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from actors.models import Organisation
@@ -254,7 +254,7 @@ class ClientKeyUsed(Exception):
     repeat of this one: another user's, another scene's, or one the user no longer sees.
     Nothing about that row is told."""
 
-    message = _lazy(
+    message = gettext_lazy(
         "This observation's key has already been used for another observation. Nothing was "
         "saved; send it again with a new key."
     )

@@ -526,12 +526,19 @@ def observation_create(request):
             form.add_error(None, str(exc.message))
         else:
             request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
-            messages.success(request, _("The observation was logged. Thank you!"))
+            if observation.replayed:  # the same form sent again: it was stored once
+                messages.success(request, _("The observation was already logged, once."))
+                target = observation.get_absolute_url()
+            else:
+                messages.success(request, _("The observation was logged. Thank you!"))
+                target = reverse("scenes:scene_detail", args=[observation.scene_id])
             if "another" in request.POST:
-                return redirect(
-                    reverse("scenes:observation_create") + f"?scene={observation.scene_id}"
-                )
-            return redirect("scenes:scene_detail", observation.scene_id)
+                target = reverse("scenes:observation_create") + f"?scene={observation.scene_id}"
+            if request.headers.get("X-ODS-Form") == "fetch":
+                # Sent by outbox.js (which falls back to the outbox when this never arrives):
+                # it goes on to the page itself, where the message is shown.
+                return JsonResponse({"location": target})
+            return redirect(target)
     chosen = form._chosen_scene()
     scenes_data = {
         str(s.pk): {
@@ -540,15 +547,17 @@ def observation_create(request):
         }
         for s in form.fields["scene"].queryset.prefetch_related("places")
     }
-    return render(
-        request,
-        "scenes/observation_form.html",
-        {
-            "form": form,
-            "scene": chosen,
-            "map_data": {"scenes": scenes_data, "tiles": settings.MAP_TILES_URL},
-        },
-    )
+    context = {
+        "form": form,
+        "scene": chosen,
+        "map_data": {"scenes": scenes_data, "tiles": settings.MAP_TILES_URL},
+    }
+    if request.headers.get("X-ODS-Offline-Copy"):
+        context["messages"] = ()  # the service worker's copy must not take the user's messages
+    response = render(request, "scenes/observation_form.html", context)
+    # The service worker keeps one copy per user (a new one when another user signs in).
+    response["X-ODS-User"] = str(request.user.pk)
+    return response
 
 
 @login_required

@@ -5,21 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actors', '0002_audit_triggers'),
-        ('scenes', '0008_indicator_levels'),
+        ("actors", "0002_audit_triggers"),
+        ("scenes", "0008_indicator_levels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='observation',
-            name='client_uuid',
-            field=models.UUIDField(blank=True, editable=False, null=True, verbose_name='client key'),
+            model_name="observation",
+            name="client_uuid",
+            field=models.UUIDField(
+                blank=True, editable=False, null=True, verbose_name="client key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.UniqueConstraint(fields=('client_uuid',), name='observation_client_uuid_unique'),
+            model_name="observation",
+            constraint=models.UniqueConstraint(
+                fields=("client_uuid",), name="observation_client_uuid_unique"
+            ),
         ),
     ]

@@ -196,9 +196,7 @@ def test_the_form_without_a_key_still_logs(sergels, stockholm_field_worker):
 # --- The API ------------------------------------------------------------------------------
 
 
-def test_the_api_answers_a_repeat_with_the_stored_row(
-    stockholm_field_worker, sergels
-):
+def test_the_api_answers_a_repeat_with_the_stored_row(stockholm_field_worker, sergels):
     data = payload(sergels, client_uuid=str(uuid.uuid4()))
     client = api(stockholm_field_worker)
     first = client.post(API, data, format="json")
@@ -217,9 +215,7 @@ def test_the_api_refuses_a_key_of_a_row_the_caller_did_not_log_without_its_conte
         API, payload(sergels, client_uuid=key, description="Bara vi"), format="json"
     )
     assert stored.status_code == 201
-    other = api(stockholm_coordinator).post(
-        API, payload(sergels, client_uuid=key), format="json"
-    )
+    other = api(stockholm_coordinator).post(API, payload(sergels, client_uuid=key), format="json")
     assert other.status_code == 409
     body = other.json()
     assert body["code"] == "client_uuid_used"

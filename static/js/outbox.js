@@ -116,8 +116,12 @@
         badge.hidden = list.length === 0;
         var refused = list.filter(function (e) { return e.state !== "waiting"; }).length;
         badge.classList.toggle("outbox-badge--attention", refused > 0);
-        badge.setAttribute("aria-label", t("Utkorgen: ", "Outbox: ") + observations(list.length) +
-          t(" att skicka", " to send") + (refused ? t(", " + refused + " behöver åtgärdas", ", " + refused + " need attention") : ""));
+        var more = badge.querySelector("[data-outbox-more]");
+        if (more) {
+          more.textContent = " " + t(list.length === 1 ? "observation att skicka" : "observationer att skicka",
+                                     list.length === 1 ? "observation to send" : "observations to send") +
+            (refused ? t(", " + refused + " behöver åtgärdas", ", " + refused + " need attention") : "");
+        }
       });
       return list;
     });
@@ -586,9 +590,14 @@
     var wb = new window.workbox.Workbox(C.sw, { scope: "/" });
     wb.register().then(function () {
       return navigator.serviceWorker.ready;
-    }).then(function () {
-      if (navigator.onLine) { return wb.messageSW({ type: "keep-copies", user: USER }); }
-      return null;
+    }).then(function (registration) {
+      /* Asked of the active worker itself: it may have been installed by another page. */
+      if (!navigator.onLine || !registration.active) { return null; }
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (event) { resolve(event.data); };
+        registration.active.postMessage({ type: "keep-copies", user: USER }, [channel.port2]);
+      });
     }).then(function () {
       document.documentElement.dataset.odsOfflineReady = "1";
     }).catch(function () { /* the platform works without it, only not offline */ });

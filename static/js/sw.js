@@ -70,7 +70,7 @@
     var kept = await cache.match(pageKey(url), { ignoreVary: true, ignoreSearch: true });
     if (kept && (!user || kept.headers.get("X-ODS-User") === String(user) ||
                  !kept.headers.get("X-ODS-User"))) {
-      return;
+      return "kept";
     }
     var request = new Request(url, {
       credentials: "same-origin",
@@ -79,8 +79,12 @@
     try {
       var response = await fetch(request);
       var copy = await markCopy.cacheWillUpdate({ response: response });
-      if (copy) { await cache.put(pageKey(url), copy); }
-    } catch (e) { /* no network now: the next visit keeps a copy */ }
+      if (!copy) { return "refused " + response.status + " " + response.url; }
+      await cache.put(pageKey(url), copy);
+      return "copied";
+    } catch (e) {
+      return "failed " + e; /* no network now: the next visit keeps a copy */
+    }
   }
 
   self.addEventListener("install", function (event) {
@@ -101,8 +105,8 @@
     if (data.type === "keep-copies") {
       event.waitUntil(Promise.all(config.pages.map(function (url) {
         return keepCopy(url, data.user);
-      })).then(function () {
-        if (event.ports && event.ports[0]) { event.ports[0].postMessage({ done: true }); }
+      })).then(function (results) {
+        if (event.ports && event.ports[0]) { event.ports[0].postMessage({ done: true, pages: results }); }
       }));
     }
     if (data.type === "forget-copies") {

@@ -99,7 +99,7 @@ def test_three_observations_logged_offline_are_stored_once_when_the_network_retu
     field.reload()
     expect(field.get_by_label("Kategori")).to_be_visible()
     expect(field.locator("[data-outbox-count]")).to_have_text("3")
-    expect(field.locator("#outbox-notice")).to_contain_text("Du är utan nät")
+    expect(field.locator("#outbox-notice")).to_contain_text("sparade kopia")
 
     context.set_offline(False)
     assert wait_for_rows(logged("Utan nät"), 3) == 3

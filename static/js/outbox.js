@@ -352,8 +352,8 @@
       document.querySelectorAll(".messages").forEach(function (el) { el.remove(); });
       freshKey();
       if (form.elements.occurred_at) { form.elements.occurred_at.value = localNow(); }
-      say(t("Du är utan nät. Det du sparar läggs i utkorgen och skickas när nätet är tillbaka.",
-            "You are offline. What you save goes to the outbox and is sent when the network is back."), "offline");
+      say(t("Nätet svarar inte, så formuläret visas från webbläsarens sparade kopia. Det du sparar utan nät läggs i utkorgen och skickas när nätet är tillbaka.",
+            "The network does not answer, so the form is shown from the browser's kept copy. What you save without a network goes to the outbox and is sent when the network is back."), "offline");
     }
 
     if (correcting) {

@@ -27,10 +27,11 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.fields import get_error_detail
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from actors.models import Organisation
@@ -333,6 +334,15 @@ class ObservationSerializer(serializers.ModelSerializer):
     reported_by = serializers.CharField(
         source="reported_by.username", read_only=True, allow_null=True
     )
+    client_uuid = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Optional key made by the client (a UUID). Sending the same observation again "
+            "with the same key stores nothing new: the answer is 200 with the row already "
+            "stored. A key already used for another user's or scene's observation is 409."
+        ),
+    )
 
     class Meta:
         model = Observation
@@ -352,6 +362,7 @@ class ObservationSerializer(serializers.ModelSerializer):
             "organisation",
             "reported_by",
             "created_at",
+            "client_uuid",
         ]
         read_only_fields = ["id", "reported_by", "created_at"]
         extra_kwargs = {
@@ -396,6 +407,15 @@ class ObservationSerializer(serializers.ModelSerializer):
             return services.log_observation(by=self._user, **validated_data)
         except DjangoValidationError as exc:
             raise model_validation_error(exc) from None
+        except services.ClientKeyUsed as exc:
+            raise ClientKeyConflict({"detail": exc.message, "code": "client_uuid_used"}) from None
+
+
+class ClientKeyConflict(APIException):
+    """409: the key is stored with an observation this is not a repeat of."""
+
+    status_code = 409
+    default_code = "client_uuid_used"
 
 
 class MayLogObservations(BasePermission):
@@ -410,7 +430,14 @@ class MayLogObservations(BasePermission):
 @extend_schema_view(
     list=extend_schema(summary="The observations you can see, newest first"),
     retrieve=extend_schema(summary="One observation"),
-    create=extend_schema(summary="Log an observation"),
+    create=extend_schema(
+        summary="Log an observation",
+        description=(
+            "201 with the new observation; 200 with the stored one when its `client_uuid` was "
+            "sent before by you at the same scene (nothing new is stored)."
+        ),
+        responses={201: ObservationSerializer, 200: ObservationSerializer},
+    ),
 )
 class ObservationViewSet(
     AuditedReads,
@@ -424,6 +451,20 @@ class ObservationViewSet(
     # A location is a GeoJSON object, which only a JSON body can carry.
     parser_classes = [JSONParser]
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, MayLogObservations]
+
+    def create(self, request, *args, **kwargs):
+        """As DRF's, but a repeat of a stored `client_uuid` answers 200 (nothing created)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        created = not serializer.instance.replayed
+        if not created:
+            self._record_reads([serializer.instance])
+        return Response(
+            serializer.data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers=self.get_success_headers(serializer.data),
+        )
 
     def get_queryset(self):
         return (

@@ -7,6 +7,7 @@ a forged id in a POST fails validation like any wrong choice.
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime
 
 from django import forms
@@ -345,6 +346,9 @@ class ObservationForm(forms.ModelForm):
     organisation = forms.ModelChoiceField(
         label=_("Logged for"), queryset=Organisation.objects.none(), required=False
     )
+    # A new key for every form rendered (kept when it is shown again with errors): the same
+    # filled-in form sent twice stores one observation.
+    client_uuid = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
 
     class Meta:
         model = Observation

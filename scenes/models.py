@@ -610,8 +610,15 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
         ),
     )
     shares = GenericRelation("scenes.Share")
+    # The key the client made for this observation (the form's hidden field, the offline
+    # outbox, an integration's retry): sending it again never stores a second row.
+    client_uuid = models.UUIDField(_("client key"), null=True, blank=True, editable=False)
 
     objects = ObservationQuerySet.as_manager()
+
+    # Set by the logging verb: True when a repeat of an already stored key was answered
+    # with the stored row instead of a new one.
+    replayed = False
 
     class Meta:
         triggers = [audited()]
@@ -625,7 +632,8 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
                 condition=Q(occurred_at__gte=datetime(2000, 1, 1, tzinfo=UTC)),
                 name="observation_time_plausible",
                 violation_error_message=_("Give a time from the year 2000 on."),
-            )
+            ),
+            models.UniqueConstraint(fields=["client_uuid"], name="observation_client_uuid_unique"),
         ]
 
     def __str__(self):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from actors.models import Organisation
@@ -247,15 +249,65 @@ def log_observations(
     return checked
 
 
-def log_observation(*, by, scene: Scene, organisation: Organisation | None = None, **fields):
-    """Log one observation (see `log_observations`); ValidationError with the model's
-    messages, by field, when it breaks a rule."""
-    (checked,) = log_observations(
-        by=by, scene=scene, organisation=organisation, rows=[ObservationRow(fields)]
+class ClientKeyUsed(Exception):
+    """The client's key (`client_uuid`) is already stored with an observation that is not a
+    repeat of this one: another user's, another scene's, or one the user no longer sees.
+    Nothing about that row is told."""
+
+    message = gettext_lazy(
+        "This observation's key has already been used for another observation. Nothing was "
+        "saved; send it again with a new key."
     )
+
+
+def log_observation(
+    *,
+    by,
+    scene: Scene,
+    organisation: Organisation | None = None,
+    client_uuid: uuid.UUID | None = None,
+    **fields,
+):
+    """Log one observation (see `log_observations`); ValidationError with the model's
+    messages, by field, when it breaks a rule.
+
+    With a `client_uuid` (the form's hidden key, the outbox's, an integration's) the call is
+    idempotent: when `by` already logged an observation at `scene` with that key, nothing is
+    stored and the stored row is returned with `replayed` set; two requests racing with one
+    key store one row (the database's unique constraint decides; the loser gets the
+    winner's row). A key stored with any other row raises ClientKeyUsed."""
+    if client_uuid is not None:
+        stored = _stored_with_key(client_uuid)
+        if stored is not None:
+            return _replay(by, scene, stored)
+        fields["client_uuid"] = client_uuid
+    try:
+        (checked,) = log_observations(
+            by=by, scene=scene, organisation=organisation, rows=[ObservationRow(fields)]
+        )
+    except IntegrityError:
+        stored = _stored_with_key(client_uuid) if client_uuid is not None else None
+        if stored is None:
+            raise
+        return _replay(by, scene, stored)
     if checked.errors:
         raise ValidationError(checked.errors)
     return checked.observation
+
+
+def _stored_with_key(key: uuid.UUID) -> Observation | None:
+    return Observation.objects.filter(client_uuid=key).first()
+
+
+def _replay(by, scene: Scene, stored: Observation) -> Observation:
+    if stored.reported_by_id != by.pk or stored.scene_id != scene.pk:
+        raise ClientKeyUsed
+    # Read as the user may see it now (hidden text removed; gone if they lost the scene).
+    shown = Observation.objects.visible_to(by).filter(pk=stored.pk).first()
+    if shown is None:
+        raise ClientKeyUsed
+    shown.replayed = True
+    return shown
 
 
 # --- Sharing rows kept to an organisation ---------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import basemap, imports, indicators, landmarks, views
+from . import basemap, imports, indicators, landmarks, offline, views
 
 app_name = "scenes"
 
@@ -36,6 +36,10 @@ urlpatterns = [
     ),
     path("indicators/<int:pk>/", views.indicator_detail, name="indicator_detail"),
     path("observations/new/", views.observation_create, name="observation_create"),
+    path("observations/outbox/", offline.observation_outbox, name="observation_outbox"),
+    path("observations/outbox/session/", offline.outbox_session, name="outbox_session"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
     path("shares/new/<str:kind>/<int:pk>/", views.share_create, name="share_create"),
     path("shares/<int:pk>/end/", views.share_end, name="share_end"),

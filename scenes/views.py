@@ -523,20 +523,32 @@ def observation_create(request):
                 by=request.user,
                 scene=form.cleaned_data["scene"],
                 organisation=form.cleaned_data.get("organisation"),
+                client_uuid=form.cleaned_data.get("client_uuid"),
                 **form.observation_fields(),
             )
         except ValidationError as errors:  # the rules changed since the form checked them
             form._update_errors(errors)
+        except services.ClientKeyUsed as exc:
+            form.add_error(None, str(exc.message))
         else:
             request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
-            messages.success(request, _("The observation was logged. Thank you!"))
+            if observation.replayed:  # the same form sent again: it was stored once
+                messages.success(request, _("The observation was already logged, once."))
+                target = observation.get_absolute_url()
+            else:
+                messages.success(request, _("The observation was logged. Thank you!"))
+                target = reverse("scenes:scene_detail", args=[observation.scene_id])
             if "another" in request.POST:
                 # The next observation is often of the same kind: keep what the form kept.
                 query = urlencode(
                     {"scene": observation.scene_id, **form.kept_for_next()}, doseq=True
                 )
-                return redirect(reverse("scenes:observation_create") + "?" + query)
-            return redirect("scenes:scene_detail", observation.scene_id)
+                target = reverse("scenes:observation_create") + "?" + query
+            if request.headers.get("X-ODS-Form") == "fetch":
+                # Sent by outbox.js (which falls back to the outbox when this never arrives):
+                # it goes on to the page itself, where the message is shown.
+                return JsonResponse({"location": target})
+            return redirect(target)
     chosen = form._chosen_scene()
     scenes_data = {
         str(s.pk): {
@@ -545,15 +557,17 @@ def observation_create(request):
         }
         for s in form.fields["scene"].queryset.prefetch_related("places")
     }
-    return render(
-        request,
-        "scenes/observation_form.html",
-        {
-            "form": form,
-            "scene": chosen,
-            "map_data": {"scenes": scenes_data, "tiles": settings.MAP_TILES_URL},
-        },
-    )
+    context = {
+        "form": form,
+        "scene": chosen,
+        "map_data": {"scenes": scenes_data, "tiles": settings.MAP_TILES_URL},
+    }
+    if request.headers.get("X-ODS-Offline-Copy"):
+        context["messages"] = ()  # the service worker's copy must not take the user's messages
+    response = render(request, "scenes/observation_form.html", context)
+    # The service worker keeps one copy per user (a new one when another user signs in).
+    response["X-ODS-User"] = str(request.user.pk)
+    return response
 
 
 @login_required

@@ -143,6 +143,10 @@ ROWS = [
         None,
         answers(200, evaluator=403),
     ),  # Botkyrka's coordinator logs at Fittja centrum
+    Row("scenes:observation_outbox", None, ANYONE),  # the browser's own outbox, drawn by JS
+    Row("scenes:outbox_session", None, answers(200, anonymous=200)),
+    Row("scenes:service_worker", None, answers(200, anonymous=200)),
+    Row("scenes:manifest", None, answers(200, anonymous=200)),
     Row("scenes:observation_detail", "observation", SEES_SCENE),
     Row("scenes:observation_detail", "kept", KEPT),
     Row("scenes:observation_detail", "shared", SHARED),
@@ -246,6 +250,9 @@ PUBLIC = {
     "healthz": "the load balancer's check: up or down, nothing more",
     "set_language": "the language switch",
     "scenes:basemap": "the offline basemap tiles: a public map, no platform data",
+    "scenes:service_worker": "the offline worker's code: no data",
+    "scenes:manifest": "the web app manifest: a name and icons",
+    "scenes:outbox_session": "whether the browser is signed in, and as which user id (null if not)",
 }
 # URL names that belong to the libraries the platform uses (log-in, MFA, single sign-on through
 # an organisation's OpenID Connect or SAML provider, admin), whose own rules apply; they are not

@@ -341,17 +341,16 @@ def restore_scene(scene: Scene, *, by, comment: str = "") -> Scene:
 @dataclass
 class Removal:
     """What removing a scene takes with it (`goes`), and what stops it (`blocks`): each a list
-    of (what, how many), only those with a count."""
+    of (what, how many), only those with a count; `counts` is `goes` by a fixed key (for the
+    audit trail, in no language)."""
 
     goes: list[tuple[str, int]]
     blocks: list[tuple[str, int]]
+    counts: dict[str, int]
 
     @property
     def allowed(self) -> bool:
         return not self.blocks
-
-    def counts(self) -> dict[str, int]:
-        return {str(label): n for label, n in self.goes}
 
 
 def removal_of(scene: Scene) -> Removal:
@@ -368,16 +367,28 @@ def removal_of(scene: Scene) -> Removal:
 
     own_reports = Report.objects.filter(scope="scene", scene=scene)
     goes = [
-        (_("observations"), scene.observations.count()),
-        (_("sub-places"), Place.objects.filter(scene=scene).count()),
-        (_("landmarks"), Landmark.objects.filter(scene=scene).count()),
-        (_("symptom assessments"), SymptomAssessment.objects.filter(scene=scene).count()),
-        (_("indicators"), Indicator.objects.filter(scene=scene).count()),
-        (_("indicator values"), IndicatorValue.objects.filter(indicator__scene=scene).count()),
-        (_("entries of the status history"), StatusChange.objects.filter(scene=scene).count()),
-        (_("team organisations"), SceneTeam.objects.filter(scene=scene).count()),
-        (_("situation reports of the scene"), own_reports.count()),
-        (_("report subscriptions"), scene.subscriptions.count()),
+        ("observations", _("observations"), scene.observations.count()),
+        ("places", _("sub-places"), Place.objects.filter(scene=scene).count()),
+        ("landmarks", _("landmarks"), Landmark.objects.filter(scene=scene).count()),
+        (
+            "symptom_assessments",
+            _("symptom assessments"),
+            SymptomAssessment.objects.filter(scene=scene).count(),
+        ),
+        ("indicators", _("indicators"), Indicator.objects.filter(scene=scene).count()),
+        (
+            "indicator_values",
+            _("indicator values"),
+            IndicatorValue.objects.filter(indicator__scene=scene).count(),
+        ),
+        (
+            "status_changes",
+            _("entries of the status history"),
+            StatusChange.objects.filter(scene=scene).count(),
+        ),
+        ("team", _("team organisations"), SceneTeam.objects.filter(scene=scene).count()),
+        ("reports", _("situation reports of the scene"), own_reports.count()),
+        ("subscriptions", _("report subscriptions"), scene.subscriptions.count()),
     ]
     blocks = [
         (_("SARA cases"), Case.objects.filter(scene=scene).count()),
@@ -396,7 +407,11 @@ def removal_of(scene: Scene) -> Removal:
             .count(),
         ),
     ]
-    return Removal([g for g in goes if g[1]], [b for b in blocks if b[1]])
+    return Removal(
+        goes=[(label, n) for _key, label, n in goes if n],
+        blocks=[b for b in blocks if b[1]],
+        counts={key: n for key, _label, n in goes if n},
+    )
 
 
 class RemovalRefused(Exception):
@@ -431,7 +446,7 @@ def delete_scene(scene: Scene, *, by) -> dict[str, int]:
                 object_id=locked.pk,
                 name=locked.name,
                 municipality=locked.municipality_id,
-                removed=removal.counts(),
+                removed=removal.counts,
             )
             locked.delete()
             transaction.on_commit(lambda: [report_storage().delete(f) for f in files])
@@ -440,4 +455,4 @@ def delete_scene(scene: Scene, *, by) -> dict[str, int]:
         raise RemovalRefused(
             [_("other data refers to it (%(kinds)s)") % {"kinds": ", ".join(kinds)}]
         ) from protected
-    return removal.counts()
+    return removal.counts

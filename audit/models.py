@@ -40,6 +40,9 @@ ACTIONS = {
     "team_lead": _("changed a team's lead"),
     "share_created": _("shared a kept row"),
     "share_ended": _("ended a share"),
+    "scene_archived": _("archived a scene"),
+    "scene_restored": _("made an archived scene active again"),
+    "scene_deleted": _("removed a scene created by mistake"),
     "audit_reviewed": _("marked a read as reviewed"),
     "audit_unusual_viewed": _("looked at unusual reading"),
 }

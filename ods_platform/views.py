@@ -7,18 +7,34 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from audit.reads import record_read
 from sara.models import Action
 
-from . import health
+from . import health, startpage
 
 
 @login_required
 def home(request):
+    """The start page: the user's organisations, and per role what to look at or act on
+    (ods_platform/startpage.py)."""
     memberships = request.user.memberships.select_related("organisation").order_by(
         "organisation__name"
     )
     overdue = Action.objects.on_desk_of(request.user).overdue(timezone.localdate()).count()
-    return render(request, "home.html", {"memberships": memberships, "overdue_actions": overdue})
+    since = startpage.visit_since(request)
+    sections = startpage.sections_for(request.user, since)
+    for label, (ids, scene_ids) in startpage.shown_ids(sections).items():
+        record_read(request, "list", label, ids, scene_ids=scene_ids)
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "overdue_actions": overdue,
+            "since": since,
+            "sections": {s.key: s.data for s in sections},
+        },
+    )
 
 
 @never_cache

@@ -25,7 +25,7 @@ from ods_platform.lib.export import FORMATS, table_response
 from scenes.models import Observation
 from scenes.permissions import can_share, get_scene_for_user
 
-from . import effect, permissions, services
+from . import effect, exports, permissions, services
 from .filtersets import ActionFilterSet, MethodFilterSet
 from .forms import (
     ActionForm,
@@ -86,6 +86,8 @@ def case_edit(request, pk):
 @login_required
 def case_detail(request, pk):
     case = permissions.get_case_for_user(request.user, pk)
+    if request.GET.get("format") in FORMATS:
+        return exports.case_export(request, case, request.GET["format"])
     can_manage = permissions.can_manage_case(request.user, case)
     user = request.user
     actions = list(
@@ -347,7 +349,12 @@ def my_actions(request):
         .order_by("overdue_first", "due_on", "pk")
     )
     # Open actions unless the page is asked for something else.
-    filterset = ActionFilterSet(request.GET or {"open": "true"}, queryset=actions, request=request)
+    filters = request.GET.copy()
+    for name in ("format", "page"):  # how the list is shown, not which actions
+        filters.pop(name, None)
+    filterset = ActionFilterSet(filters or {"open": "true"}, queryset=actions, request=request)
+    if request.GET.get("format") in FORMATS:
+        return exports.my_actions_export(request, filterset.qs, request.GET["format"])
     actions = list(filterset.qs)
     record_read(
         request, "list", Action, [a.pk for a in actions],

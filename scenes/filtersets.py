@@ -89,10 +89,34 @@ class SceneFilterSet(filters.FilterSet):
     place_type = filters.ChoiceFilter(
         label=_("Place type"), choices=PlaceType.choices, empty_label=_("All place types")
     )
+    archived = filters.BooleanFilter(
+        label=_("Show archived scenes"),
+        method="_archived",
+        widget=forms.CheckboxInput,
+        help_text="true: archived scenes (status avvecklad) too; they are left out otherwise.",
+    )
 
     class Meta:
         model = Scene
-        fields = ["municipality", "status", "place_type"]
+        fields = ["municipality", "status", "place_type", "archived"]
+
+    def _archived(self, queryset, name, value):
+        return queryset  # applied in `qs`, which also holds for an unfiltered list
+
+    def shows_archived(self) -> bool:
+        """Archived scenes are listed when asked for, or when their status is chosen."""
+        if not self.is_bound:
+            return False
+        self.form.is_valid()
+        data = getattr(self.form, "cleaned_data", {})
+        return bool(data.get("archived")) or data.get("status") == Status.AVVECKLAD
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_scenes"):
+            rows = super().qs
+            self._scenes = rows if self.shows_archived() else rows.active()
+        return self._scenes
 
 
 class ObservationFilterSet(filters.FilterSet):

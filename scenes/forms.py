@@ -19,10 +19,12 @@ from leaflet.forms.widgets import LeafletWidget
 
 from actors.models import Organisation
 from ods_platform.lib.localtime import aware_local
-from ods_platform.lib.plain import validate_plausible_date
+from ods_platform.lib.personnummer import contains_identity_number
+from ods_platform.lib.plain import validate_plain_text, validate_plausible_date
 
 from . import permissions
 from .models import (
+    PERSONAL_DATA_MESSAGE,
     AffectedGroup,
     Category,
     Indicator,
@@ -380,7 +382,7 @@ class ObservationForm(forms.ModelForm):
     def __init__(self, *args, user, scene=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        loggable = Scene.objects.loggable_by(user).order_by("name")
+        loggable = Scene.objects.loggable_by(user).active().order_by("name")
         self.fields["scene"].queryset = loggable
         self.fields["place"].queryset = Place.objects.visible_to(user).filter(scene__in=loggable)
         self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -580,3 +582,21 @@ class IndicatorValueForm(ChildModelForm):
                 if name in errors.error_dict:
                     errors.error_dict.setdefault("period", []).extend(errors.error_dict.pop(name))
         super()._update_errors(errors)
+
+
+class ArchiveForm(forms.Form):
+    """Archiving a scene: an optional comment for its status history."""
+
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("Why the scene is archived; shown in its status history to its team."),
+        validators=[validate_plain_text],
+    )
+
+    def clean_comment(self):
+        comment = self.cleaned_data["comment"]
+        if contains_identity_number(comment):
+            raise forms.ValidationError(PERSONAL_DATA_MESSAGE)
+        return comment

@@ -57,6 +57,8 @@ VIEW_SCENE = "view_scene"
 LOGGING_ROLES = frozenset({"coordinator", "case_officer", "analyst"})
 # The grants an organisation's group holds while it is on a scene's team.
 TEAM_PERMISSIONS = ("view_scene", "log_observation")
+# The status of an archived scene (Status.AVVECKLAD in scenes/models.py).
+ARCHIVED_STATUS = "avvecklad"
 
 
 def visible_scene_ids(user):
@@ -99,6 +101,15 @@ class SceneQuerySet(models.QuerySet):
         if is_regional_coordinator(user):
             return self.visible_to(user)
         return self.visible_to(user).filter(pk__in=_team_scene_ids(user, COORDINATOR_ROLES))
+
+    def active(self):
+        """Scenes that are not archived (status Avvecklad): what default lists, maps, the
+        observation form and the start pages show. Archived scenes keep their history and
+        their pages; lists show them when asked ("Visa avvecklade")."""
+        return self.exclude(status=ARCHIVED_STATUS)
+
+    def archived(self):
+        return self.filter(status=ARCHIVED_STATUS)
 
 
 class SceneChildQuerySet(models.QuerySet):
@@ -367,6 +378,20 @@ def can_edit_scene(user, scene: Scene) -> bool:
     return any(m.role in COORDINATOR_ROLES for m in team_memberships(user, scene))
 
 
+def can_archive_scene(user, scene: Scene) -> bool:
+    """Archiving is an edit of the scene's status: its coordinators and regional coordinators."""
+    return can_edit_scene(user, scene)
+
+
+def can_delete_scene(user) -> bool:
+    """Removing a scene created by mistake (with everything on it) is for regional
+    coordinators only."""
+    return is_regional_coordinator(user)
+
+
+DELETE_REFUSED = _("Only regional coordinators remove scenes. Archive it instead.")
+
+
 def logging_memberships(user, scene: Scene) -> list[Membership]:
     """The memberships under which the user may log observations at the scene."""
     if is_regional_coordinator(user):
@@ -431,13 +456,15 @@ def can_create_scene(user) -> bool:
     return ids is None or bool(ids)
 
 
-def get_scene_for_user(user, pk, *, edit=False, log=False, team=False) -> Scene:
+def get_scene_for_user(user, pk, *, edit=False, log=False, team=False, delete=False) -> Scene:
     """The scene if the user may see it (else 404) and do what is asked (else 403)."""
     from .models import Scene
 
     scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied
+    if delete and not can_delete_scene(user):
+        raise PermissionDenied(DELETE_REFUSED)
     if team and not can_manage_team(user, scene):
         raise PermissionDenied(TEAM_REFUSED)
     if log and not can_log_observation(user, scene):

@@ -29,6 +29,7 @@ from . import analysis, permissions, services, tables, wording
 from .filters import PeriodForm
 from .filtersets import ObservationFilterSet, SceneFilterSet
 from .forms import (
+    ArchiveForm,
     IndicatorForm,
     IndicatorValueForm,
     MunicipalityIndicatorForm,
@@ -329,6 +330,7 @@ def scene_detail(request, pk):
         "can_edit": permissions.can_edit_scene(request.user, scene),
         "can_log": permissions.can_log_observation(request.user, scene),
         "can_manage_team": permissions.can_manage_team(request.user, scene),
+        "can_delete": permissions.can_delete_scene(request.user),
         "team_history": scene.team_changes.select_related("organisation", "changed_by")[:20],
         "map_data": _map_context(
             scene,
@@ -788,3 +790,70 @@ def _municipality_writer(user, municipality_id):
         if m.organisation_id == municipality_id:
             return m.organisation
     return memberships[0].organisation if memberships else None
+
+
+# --- Archiving and removing ---------------------------------------------------------------
+
+
+@login_required
+def scene_archive(request, pk):
+    """Archive the scene (status Avvecklad) after a confirmation with an optional comment."""
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.archive_scene(scene, by=request.user, comment=form.cleaned_data["comment"])
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(
+                request,
+                _("The scene is archived. It is no longer in the lists and on the maps; its "
+                  "history stays, and “Show archived scenes” finds it."),
+            )  # fmt: skip
+        return redirect("scenes:scene_detail", scene.pk)
+    return render(request, "scenes/scene_archive.html", {"scene": scene, "form": form})
+
+
+@login_required
+@require_POST
+def scene_restore(request, pk):
+    """Bring an archived scene back as active."""
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    try:
+        services.restore_scene(scene, by=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, _("The scene is active again."))
+    return redirect("scenes:scene_detail", scene.pk)
+
+
+@login_required
+def scene_delete(request, pk):
+    """Remove a scene created by mistake: a confirmation that says what goes with it, for
+    regional coordinators only."""
+    scene = permissions.get_scene_for_user(request.user, pk, delete=True)
+    removal = services.removal_of(scene)
+    refused, status = None, 200
+    if request.method == "POST":
+        if request.POST.get("confirm") != scene.name:
+            refused, status = [_("Type the scene's name exactly to confirm.")], 400
+        else:
+            try:
+                services.delete_scene(scene, by=request.user)
+            except services.RemovalRefused as error:
+                refused, status = error.reasons, 409
+                removal = services.removal_of(scene)
+            else:
+                messages.success(
+                    request, _("The scene “%(name)s” was removed.") % {"name": scene.name}
+                )
+                return redirect("scenes:scene_list")
+    record_read(request, "view", Scene, [scene.pk], scene_ids=[scene.pk])
+    return render(
+        request,
+        "scenes/scene_delete.html",
+        {"scene": scene, "removal": removal, "refused": refused},
+        status=status,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from .models import Kind, Report
+from .models import Kind, Report, Scope
 
 
 class ReportFilterSet(filters.FilterSet):
@@ -13,7 +13,10 @@ class ReportFilterSet(filters.FilterSet):
         label=_("Status"), choices=Report.Status.choices, empty_label=_("All statuses")
     )
     kind = filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=_("All kinds"))
+    scope = filters.ChoiceFilter(
+        label=_("Scope"), choices=Scope.choices, empty_label=_("Every scope")
+    )
 
     class Meta:
         model = Report
-        fields = ["status", "kind"]
+        fields = ["status", "kind", "scope"]

@@ -25,7 +25,7 @@ from scenes.permissions import get_scene_for_user
 from . import permissions, services
 from .filtersets import ReportFilterSet
 from .forms import ReportRequestForm, SubscriptionForm
-from .models import Kind, Report, ReportSubscription, report_storage
+from .models import Kind, Report, ReportSubscription, Scope, report_storage
 from .storage import file_present
 
 PAGE_SIZE = 50
@@ -41,12 +41,15 @@ def _list_context(request, form):
     reports = filterset.qs
     status = filterset.form.cleaned_data.get("status", "") if filterset.is_bound else ""
     kind = filterset.form.cleaned_data.get("kind", "") if filterset.is_bound else ""
+    scope = filterset.form.cleaned_data.get("scope", "") if filterset.is_bound else ""
     return reports, {
         "form": form,
         "status_choices": Report.Status.choices,
         "status": status,
         "kind_choices": Kind.choices,
         "kind": kind,
+        "scope_choices": Scope.choices,
+        "scope": scope,
         "query": request.GET.urlencode(),
     }
 

@@ -103,6 +103,18 @@ ROWS = [
     ),
     Row("scenes:scene_detail", "scene", SEES_SCENE),
     Row("scenes:scene_edit", "scene", EDITS_SCENE),
+    Row("scenes:scene_archive", "scene", EDITS_SCENE),
+    Row("scenes:scene_archive", "scene", WRITES_SCENE, method="post"),
+    Row("scenes:scene_restore", "scene", WRITES_SCENE, method="post"),  # not archived: a message
+    Row("scenes:scene_delete", "scene", answers(403, regional=200, outsider=404)),
+    # Sergels torg has a SARA case: the removal is refused (409) and nothing changes.
+    Row(
+        "scenes:scene_delete",
+        "scene",
+        answers(403, regional=409, outsider=404),
+        method="post",
+        data={"confirm": "Sergels torg (demo)"},
+    ),
     Row("scenes:scene_observation_map", "scene", SEES_SCENE),
     Row("scenes:team_add", "scene", {**MANAGES_TEAM, "regional": 200, "lead_coordinator": 200}),
     Row(
@@ -160,6 +172,7 @@ ROWS = [
     # --- SARA ---------------------------------------------------------------------------
     Row("sara:case_create", "scene", MANAGES_CASE, arg="scene_pk"),
     Row("sara:case_detail", "case", SEES_SCENE),
+    Row("sara:case_detail", "case", SEES_SCENE, query="format=csv"),
     Row("sara:case_effect", "case", SEES_SCENE),
     Row("sara:scene_effect", None, SEES_SCENE, extra={"scene_pk": "scene"}),
     Row("sara:case_edit", "case", MANAGES_CASE),
@@ -172,6 +185,7 @@ ROWS = [
     Row("sara:action_detail", "action", UPDATES_ACTION, method="post"),
     Row("sara:action_edit", "action", MANAGES_CASE),
     Row("sara:my_actions", None, ANYONE),
+    Row("sara:my_actions", None, ANYONE, query="format=xlsx"),
     Row("sara:method_list", None, ANYONE),
     # --- Follow-up (county-wide roles; a municipality's coordinators their own scenes) -----
     Row("followup:scenes", None, FOLLOWS_UP),

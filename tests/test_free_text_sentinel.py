@@ -141,7 +141,9 @@ def everything_reachable(user, sergels, planted) -> dict[str, str]:
                       ("scene list", pages["scene list"]),
                       ("indicator page", pages["indicator page"]),
                       ("indicator list", pages["indicator list"]),
-                      ("case effect page", pages["case effect page"])]:  # fmt: skip
+                      ("case effect page", pages["case effect page"]),
+                      ("case page", pages["case page"]),
+                      ("my actions", pages["my actions"])]:  # fmt: skip
         for fmt in ("csv", "xlsx"):
             answers[f"{name} {fmt}"] = client.get(url, {"format": fmt})
     for name in ("scenes", "sara", "methods", "completeness", "indicators"):

@@ -28,16 +28,18 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import get_error_detail
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from actors.models import Organisation
 from audit.reads import record_read
 from ods_platform.api import JSONParser
 
-from . import services
+from . import duplicates, services
 from .filtersets import ObservationFilterSet, SceneFilterSet
 from .models import (
     AffectedGroup,
@@ -47,7 +49,13 @@ from .models import (
     SceneTeam,
     Status,
 )
-from .permissions import can_log_observation, get_scene_for_user, may_log_anywhere, scene_id_of
+from .permissions import (
+    can_log_observation,
+    get_observation_for_user,
+    get_scene_for_user,
+    may_log_anywhere,
+    scene_id_of,
+)
 
 
 class AuditedReads:
@@ -352,8 +360,9 @@ class ObservationSerializer(serializers.ModelSerializer):
             "organisation",
             "reported_by",
             "created_at",
+            "duplicate_of",
         ]
-        read_only_fields = ["id", "reported_by", "created_at"]
+        read_only_fields = ["id", "reported_by", "created_at", "duplicate_of"]
         extra_kwargs = {
             "description": {
                 "allow_null": True,
@@ -366,6 +375,12 @@ class ObservationSerializer(serializers.ModelSerializer):
                 "help_text": (
                     "Kept to the organisation it is logged for: others do not see the "
                     "observation at all until it is shared with a recorded legal basis."
+                )
+            },
+            "duplicate_of": {
+                "help_text": (
+                    "The id of the observation this one repeats (the same event logged "
+                    "again), or null. A duplicate is kept and listed, and counted in no figure."
                 )
             },
         }
@@ -396,6 +411,53 @@ class ObservationSerializer(serializers.ModelSerializer):
             return services.log_observation(by=self._user, **validated_data)
         except DjangoValidationError as exc:
             raise model_validation_error(exc) from None
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField(source="observation.occurred_at")
+    distance_m = serializers.IntegerField(help_text="Metres between the two points.")
+    minutes = serializers.IntegerField(
+        help_text="Minutes from the new observation to this one (negative: earlier)."
+    )
+
+    def to_representation(self, candidate):
+        return {
+            "id": candidate.id,
+            "occurred_at": serializers.DateTimeField().to_representation(
+                candidate.observation.occurred_at
+            ),
+            "distance_m": round(candidate.distance_m),
+            "minutes": round(candidate.minutes),
+        }
+
+
+class ObservationCreatedSerializer(ObservationSerializer):
+    """A logged observation, with the observations you see that may be the same event."""
+
+    possible_duplicates = serializers.SerializerMethodField(
+        help_text=(
+            "Observations you can see at the same scene, of the same category, within "
+            "ODS_DUPLICATE_DISTANCE_M metres and ODS_DUPLICATE_WINDOW_MINUTES minutes: "
+            "possibly the same event. Link with POST observations/{id}/duplicate/."
+        )
+    )
+
+    class Meta(ObservationSerializer.Meta):
+        fields = [*ObservationSerializer.Meta.fields, "possible_duplicates"]
+
+    @extend_schema_field(PossibleDuplicateSerializer(many=True))
+    def get_possible_duplicates(self, observation):
+        found = duplicates.possible_duplicates(observation, self._user)
+        return PossibleDuplicateSerializer(found, many=True).data
+
+
+class DuplicateLinkSerializer(serializers.Serializer):
+    duplicate_of = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        help_text="The id of the observation this one repeats; null: not a duplicate.",
+    )
 
 
 class MayLogObservations(BasePermission):
@@ -431,3 +493,30 @@ class ObservationViewSet(
             .select_related("organisation", "reported_by")
             .order_by("-occurred_at", "-pk")
         )
+
+    def get_serializer_class(self):
+        return ObservationCreatedSerializer if self.action == "create" else ObservationSerializer
+
+    @extend_schema(
+        summary="Mark an observation as a duplicate of another, or as none",
+        request=DuplicateLinkSerializer,
+        responses=ObservationSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="duplicate")
+    def duplicate(self, request, pk=None):
+        """Staff of the organisation that logged it and the scene's coordinators link an
+        observation to the one it repeats (both visible to them; else 404); 403 for others."""
+        observation = get_observation_for_user(request.user, pk, edit=True)
+        link = DuplicateLinkSerializer(data=request.data)
+        link.is_valid(raise_exception=True)
+        original_id = link.validated_data["duplicate_of"]
+        try:
+            if original_id is None:
+                observation = duplicates.unlink_duplicate(observation, by=request.user)
+            else:
+                original = get_observation_for_user(request.user, original_id)
+                observation = duplicates.link_duplicate(observation, original, by=request.user)
+        except DjangoValidationError as exc:
+            raise model_validation_error(exc) from None
+        shown = self.get_queryset().get(pk=observation.pk)
+        return Response(ObservationSerializer(shown, context={"request": request}).data)

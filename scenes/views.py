@@ -693,7 +693,8 @@ def duplicate_dismiss(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk, edit=True)
     ids = [request.POST.get("first", ""), request.POST.get("second", "")]
     if not all(i.isdigit() for i in ids):
-        raise Http404
+        messages.error(request, _("Choose two observations at the same scene."))
+        return redirect("scenes:observation_list", scene.pk)
     a, b = (permissions.get_observation_for_user(request.user, int(i)) for i in ids)
     if a.scene_id != scene.pk or b.scene_id != scene.pk:
         raise Http404

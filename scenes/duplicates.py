@@ -70,6 +70,13 @@ def _dismissed_partners(pk) -> Q:
     )
 
 
+def _linkable(restricted, organisation_id) -> Q:
+    """The originals an observation (kept or not, for an organisation; values or outer
+    references) may be linked to: rows not kept, or kept by its own organisation when it is
+    kept itself."""
+    return Q(restricted=False) | Q(restricted=restricted, organisation_id=organisation_id)
+
+
 def possible_duplicates(observation: Observation, user, limit: int = OFFER_LIMIT):
     """The observations the user sees that may be the same event as `observation` (saved or
     not): same scene and category, within the distance and the window either side, not
@@ -95,6 +102,9 @@ def possible_duplicates(observation: Observation, user, limit: int = OFFER_LIMIT
         .annotate(_distance=Distance("_sweref", point))
         .select_related("organisation")
     )
+    # Only what it could be linked to: a kept row is the original only of one kept by the
+    # same organisation (see `Observation.duplicate_problem`).
+    rows = rows.filter(_linkable(observation.restricted, observation.organisation_id))
     if observation.pk:
         rows = rows.exclude(pk=observation.pk).exclude(_dismissed_partners(observation.pk))
     found = [
@@ -125,6 +135,7 @@ def _earlier_match(visible):
             occurred_at__lte=outer_time,
         )
         .filter(Q(occurred_at__lt=outer_time) | Q(pk__lt=OuterRef("pk")))
+        .filter(_linkable(OuterRef("restricted"), OuterRef("organisation_id")))
         .exclude(_dismissed_partners(OuterRef(OuterRef("pk"))))
         .annotate(_sweref=Transform("location", SWEREF99TM))
         .filter(_sweref__dwithin=(OuterRef("_sweref"), distance_m()))
@@ -226,6 +237,10 @@ def against_stored(observations: list[Observation | None], user) -> dict[int, Ca
         point = obs.location.transform(transform, clone=True)
         best = None
         for other, ox, oy in by_category.get(obs.category, ()):
+            if other.restricted and not (
+                obs.restricted and other.organisation_id == obs.organisation_id
+            ):
+                continue
             minutes = (other.occurred_at - obs.occurred_at).total_seconds() / 60
             if abs(minutes) > span.total_seconds() / 60:
                 continue

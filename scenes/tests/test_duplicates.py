@@ -55,7 +55,7 @@ def log(scene, org, *, minutes_ago=60, east_m=0.0, category="narkotikaforsaljnin
     )
 
 
-def new(scene, org, *, minutes_ago=60, east_m=0.0, category="narkotikaforsaljning"):
+def new(scene, org, *, minutes_ago=60, east_m=0.0, category="narkotikaforsaljning", **fields):
     """An unsaved observation, as the form or the import would check it."""
     return Observation(
         scene=scene,
@@ -65,6 +65,7 @@ def new(scene, org, *, minutes_ago=60, east_m=0.0, category="narkotikaforsaljnin
         source="egen",
         insecurity=3,
         organisation=org,
+        **fields,
     )
 
 
@@ -117,7 +118,10 @@ def test_a_kept_observation_of_another_organisation_is_never_offered_nor_counted
 ):
     kept = log(scene, stockholm, restricted=True, description="Socialtjänstens anteckning.")
     assert offered(new(scene, police), police_officer) == []
-    assert offered(new(scene, stockholm), stockholm_field_worker) == [kept.pk]
+    # Its own organisation is offered it only for a row kept the same way (the one kind of
+    # row that may be linked to it).
+    assert offered(new(scene, stockholm), stockholm_field_worker) == []
+    assert offered(new(scene, stockholm, restricted=True), stockholm_field_worker) == [kept.pk]
 
     # Through the API and on the new observation's page: nothing of the hidden row, not
     # even that there is one.
@@ -214,7 +218,7 @@ def test_no_chains_no_self_no_other_scene_no_kept_original(
 
 
 def test_the_form_shows_possible_duplicates_after_saving(
-    client, scene, police, stockholm_field_worker
+    client, scene, police, stockholm_field_worker, django_assert_max_num_queries
 ):
     earlier = log(scene, police, minutes_ago=10)
     client.force_login(stockholm_field_worker)
@@ -222,7 +226,8 @@ def test_the_form_shows_possible_duplicates_after_saving(
     logged = Observation.objects.latest("pk")
     assert response.status_code == 302
     assert response.url == reverse("scenes:observation_detail", args=[logged.pk])
-    page = client.get(response.url)
+    with django_assert_max_num_queries(25):
+        page = client.get(response.url)
     html = page.content.decode()
     assert "Möjligen samma händelse" in html and "Markera som dubblett av denna" in html
     assert [c.id for c in page.context["candidates"]] == [earlier.pk]
@@ -338,3 +343,34 @@ def test_the_import_preview_names_copies_in_the_file_and_stored_observations(
     assert "Möjlig dubblett" in response.content.decode()
     # A warning only: the rows can be imported.
     assert response.context["token"]
+
+
+def test_the_api_links_and_unlinks_under_the_same_rules(
+    scene, stockholm, police, stockholm_field_worker, police_officer, botkyrka_coordinator
+):
+    original = log(scene, police, minutes_ago=70)
+    repeat = log(scene, stockholm, minutes_ago=60)
+    kept = log(scene, stockholm, minutes_ago=65, restricted=True)
+    url = f"/api/v1/observations/{repeat.pk}/duplicate/"
+    client = APIClient()
+
+    client.force_login(botkyrka_coordinator)
+    assert client.post(url, {"duplicate_of": original.pk}, format="json").status_code == 404
+    client.force_login(police_officer)
+    assert client.post(url, {"duplicate_of": original.pk}, format="json").status_code == 403
+    police_own = f"/api/v1/observations/{original.pk}/duplicate/"
+    assert client.post(police_own, {"duplicate_of": kept.pk}, format="json").status_code == 404
+
+    client.force_login(stockholm_field_worker)
+    answer = client.post(url, {"duplicate_of": original.pk}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["duplicate_of"] == original.pk
+    listed = client.get("/api/v1/observations/", {"scene": scene.pk}).json()["results"]
+    assert {row["id"]: row["duplicate_of"] for row in listed}[repeat.pk] == original.pk
+    # A chain is refused with the model's message, by field.
+    chain = client.post(
+        f"/api/v1/observations/{kept.pk}/duplicate/", {"duplicate_of": repeat.pk}, format="json"
+    )
+    assert chain.status_code == 400 and "duplicate_of" in chain.json()
+    answer = client.post(url, {"duplicate_of": None}, format="json")
+    assert answer.status_code == 200 and answer.json()["duplicate_of"] is None

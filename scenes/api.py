@@ -472,7 +472,11 @@ class MayLogObservations(BasePermission):
 @extend_schema_view(
     list=extend_schema(summary="The observations you can see, newest first"),
     retrieve=extend_schema(summary="One observation"),
-    create=extend_schema(summary="Log an observation"),
+    create=extend_schema(
+        summary="Log an observation",
+        request=ObservationSerializer,
+        responses={201: ObservationCreatedSerializer},
+    ),
 )
 class ObservationViewSet(
     AuditedReads,

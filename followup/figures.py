@@ -744,7 +744,7 @@ class FollowUp:
         zone = _zone()
         found: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
         observations = (
-            Observation.objects.visible_to(self.user).shared()
+            Observation.objects.visible_to(self.user).shared().counted()
             .filter(scene_id__in=self.ids, occurred_at__gte=_start_of(start),
                     occurred_at__lt=_start_of(end))
             .annotate(week=TruncWeek("occurred_at", tzinfo=zone))

@@ -443,6 +443,10 @@ ODS_DEMO_PASSWORD = env.str("ODS_DEMO_PASSWORD", default="demo-ods-2026")
 
 # An observation may lie at most this far outside its scene's boundary (metres).
 ODS_OBSERVATION_MAX_DISTANCE_M = env.int("ODS_OBSERVATION_MAX_DISTANCE_M", default=200)
+# Possible duplicates: observations at the same scene, of the same category, at most this
+# far apart (metres, SWEREF 99 TM) and this many minutes apart are offered as the same event.
+ODS_DUPLICATE_DISTANCE_M = env.int("ODS_DUPLICATE_DISTANCE_M", default=50)
+ODS_DUPLICATE_WINDOW_MINUTES = env.int("ODS_DUPLICATE_WINDOW_MINUTES", default=30)
 # Hotspot grid cell size on the scene page (metres, SWEREF 99 TM).
 ODS_HOTSPOT_CELL_M = env.int("ODS_HOTSPOT_CELL_M", default=50)
 # Below this many observations in a period, no share, peak, hotspot or change is stated

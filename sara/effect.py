@@ -214,7 +214,7 @@ def _period_q(start: date, end: date) -> Q:
 
 def count_observations(setup: Setup, user, where: Areas) -> displacement.Counts:
     """The eight counts of observations, in one query."""
-    rows = Observation.objects.visible_to(user).shared()
+    rows = Observation.objects.visible_to(user).shared().counted()
     rows = rows.filter(
         occurred_at__gte=_day_start(setup.before[0]),
         occurred_at__lt=_day_start(setup.after[1] + timedelta(days=1)),

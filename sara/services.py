@@ -257,7 +257,7 @@ def goal_figures(case: Case, observations, days: int = 90) -> GoalFigures:
         )  # fmt: skip
     now = timezone.now()
     after_start = max(opened, now - timedelta(days=days))
-    observations = observations.filter(scene_id=case.scene_id)
+    observations = observations.counted().filter(scene_id=case.scene_id)
     place_ids = [p.pk for p in case.places.all()]
     if place_ids:
         observations = observations.filter(place_id__in=place_ids)

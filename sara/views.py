@@ -132,7 +132,7 @@ def case_detail(request, pk):
         "history": PhaseChange.objects.visible_to(user)
         .filter(case=case)
         .select_related("changed_by"),
-        "linked_observations": visible_observations.filter(cases=case).count(),
+        "linked_observations": visible_observations.counted().filter(cases=case).count(),
         "linked_indicators": case.indicators.all(),
         "phase_form": PhaseForm(),
         "analysis_form": AnalysisForm(case=case) if can_manage else None,

@@ -28,6 +28,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.fields import get_error_detail
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -38,7 +39,7 @@ from actors.models import Organisation
 from audit.reads import record_read
 from ods_platform.api import JSONParser
 
-from . import services
+from . import duplicates, services
 from .filtersets import ObservationFilterSet, SceneFilterSet
 from .models import (
     AffectedGroup,
@@ -48,7 +49,13 @@ from .models import (
     SceneTeam,
     Status,
 )
-from .permissions import can_log_observation, get_scene_for_user, may_log_anywhere, scene_id_of
+from .permissions import (
+    can_log_observation,
+    get_observation_for_user,
+    get_scene_for_user,
+    may_log_anywhere,
+    scene_id_of,
+)
 
 
 class AuditedReads:
@@ -363,8 +370,9 @@ class ObservationSerializer(serializers.ModelSerializer):
             "reported_by",
             "created_at",
             "client_uuid",
+            "duplicate_of",
         ]
-        read_only_fields = ["id", "reported_by", "created_at"]
+        read_only_fields = ["id", "reported_by", "created_at", "duplicate_of"]
         extra_kwargs = {
             "description": {
                 "allow_null": True,
@@ -377,6 +385,12 @@ class ObservationSerializer(serializers.ModelSerializer):
                 "help_text": (
                     "Kept to the organisation it is logged for: others do not see the "
                     "observation at all until it is shared with a recorded legal basis."
+                )
+            },
+            "duplicate_of": {
+                "help_text": (
+                    "The id of the observation this one repeats (the same event logged "
+                    "again), or null. A duplicate is kept and listed, and counted in no figure."
                 )
             },
         }
@@ -418,12 +432,62 @@ class ClientKeyConflict(APIException):
     default_code = "client_uuid_used"
 
 
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField(source="observation.occurred_at")
+    distance_m = serializers.IntegerField(help_text="Metres between the two points.")
+    minutes = serializers.IntegerField(
+        help_text="Minutes from the new observation to this one (negative: earlier)."
+    )
+
+    def to_representation(self, candidate):
+        return {
+            "id": candidate.id,
+            "occurred_at": serializers.DateTimeField().to_representation(
+                candidate.observation.occurred_at
+            ),
+            "distance_m": round(candidate.distance_m),
+            "minutes": round(candidate.minutes),
+        }
+
+
+class ObservationCreatedSerializer(ObservationSerializer):
+    """A logged observation, with the observations you see that may be the same event."""
+
+    possible_duplicates = serializers.SerializerMethodField(
+        help_text=(
+            "Observations you can see at the same scene, of the same category, within "
+            "ODS_DUPLICATE_DISTANCE_M metres and ODS_DUPLICATE_WINDOW_MINUTES minutes: "
+            "possibly the same event. Link with POST observations/{id}/duplicate/."
+        )
+    )
+
+    class Meta(ObservationSerializer.Meta):
+        fields = [*ObservationSerializer.Meta.fields, "possible_duplicates"]
+
+    @extend_schema_field(PossibleDuplicateSerializer(many=True))
+    def get_possible_duplicates(self, observation):
+        found = duplicates.possible_duplicates(observation, self._user)
+        return PossibleDuplicateSerializer(found, many=True).data
+
+
+class DuplicateLinkSerializer(serializers.Serializer):
+    duplicate_of = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        help_text="The id of the observation this one repeats; null: not a duplicate.",
+    )
+
+
 class MayLogObservations(BasePermission):
     """Reading is for every signed-in user; logging for roles that log somewhere."""
 
     message = _("Your role does not log observations.")
 
     def has_permission(self, request, view):
+        # Marking a duplicate answers 404 or 403 by the observation itself.
+        if getattr(view, "action", None) == "duplicate":
+            return True
         return request.method in SAFE_METHODS or may_log_anywhere(request.user)
 
 
@@ -436,7 +500,8 @@ class MayLogObservations(BasePermission):
             "201 with the new observation; 200 with the stored one when its `client_uuid` was "
             "sent before by you at the same scene (nothing new is stored)."
         ),
-        responses={201: ObservationSerializer, 200: ObservationSerializer},
+        request=ObservationSerializer,
+        responses={201: ObservationCreatedSerializer, 200: ObservationCreatedSerializer},
     ),
 )
 class ObservationViewSet(
@@ -472,3 +537,30 @@ class ObservationViewSet(
             .select_related("organisation", "reported_by")
             .order_by("-occurred_at", "-pk")
         )
+
+    def get_serializer_class(self):
+        return ObservationCreatedSerializer if self.action == "create" else ObservationSerializer
+
+    @extend_schema(
+        summary="Mark an observation as a duplicate of another, or as none",
+        request=DuplicateLinkSerializer,
+        responses=ObservationSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="duplicate")
+    def duplicate(self, request, pk=None):
+        """Staff of the organisation that logged it and the scene's coordinators link an
+        observation to the one it repeats (both visible to them; else 404); 403 for others."""
+        observation = get_observation_for_user(request.user, pk, edit=True)
+        link = DuplicateLinkSerializer(data=request.data)
+        link.is_valid(raise_exception=True)
+        original_id = link.validated_data["duplicate_of"]
+        try:
+            if original_id is None:
+                observation = duplicates.unlink_duplicate(observation, by=request.user)
+            else:
+                original = get_observation_for_user(request.user, original_id)
+                observation = duplicates.link_duplicate(observation, original, by=request.user)
+        except DjangoValidationError as exc:
+            raise model_validation_error(exc) from None
+        shown = self.get_queryset().get(pk=observation.pk)
+        return Response(ObservationSerializer(shown, context={"request": request}).data)

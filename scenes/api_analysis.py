@@ -64,7 +64,7 @@ class SceneAnalysisView(APIView):
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         scene = get_scene_for_user(request.user, pk)
-        visible = Observation.objects.visible_to(request.user).filter(scene=scene)
+        visible = Observation.objects.visible_to(request.user).counted().filter(scene=scene)
         return Response({"scene": scene.pk, **analysis_payload(request, visible)})
 
 
@@ -72,7 +72,7 @@ class PlaceAnalysisView(APIView):
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         place = get_place_for_user(request.user, pk)
-        visible = Observation.objects.visible_to(request.user).filter(place=place)
+        visible = Observation.objects.visible_to(request.user).counted().filter(place=place)
         return Response(
             {"scene": place.scene_id, "place": place.pk, **analysis_payload(request, visible)}
         )

@@ -52,12 +52,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, table_response, unescape_formula
 from ods_platform.lib.localtime import aware_local
 
-from . import permissions, services
+from . import duplicates, permissions, services
 from .models import AffectedGroup, Category, Observation, Scene, Source
-from .tables import COLUMNS, KEYS, ORGANISATION
+from .tables import COLUMNS, DUPLICATE_OF, KEYS, ORGANISATION
 
 MAX_UPLOAD_MB = 5
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -75,7 +76,7 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m
 
 
 # Columns of the export that an import does not take from the file.
-IGNORED_HEADINGS = (ORGANISATION,)
+IGNORED_HEADINGS = (ORGANISATION, DUPLICATE_OF)
 
 
 class ImportFileError(Exception):
@@ -273,6 +274,9 @@ class RowResult:
     cells: list[str]  # what the preview shows, in COLUMNS order
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
     observation: Observation | None = None
+    # Possibly the same event as an earlier row of the file or a stored observation the
+    # user sees (a warning: the row is imported all the same).
+    duplicate_notes: list[str] = field(default_factory=list)
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -386,6 +390,7 @@ def validate_rows(
         rows=[row for row, _shown in parsed],
         dry_run=dry_run,
     )
+    notes = _duplicate_notes(rows, checked, user) if dry_run else {}
     results = []
     for (number, _cells), (_row, shown), result in zip(rows, parsed, checked, strict=True):
         observation, errors = result.observation, result.errors
@@ -405,9 +410,34 @@ def validate_rows(
                     for message in errors[name]
                 ],
                 observation=None if errors else observation,
+                duplicate_notes=notes.get(number, []),
             )
         )
     return results
+
+
+def _duplicate_notes(rows: list[list], checked, user) -> dict[int, list[str]]:
+    """Per row number: the earlier row of the file (an exact copy said so) and the stored
+    observation the user sees that the duplicate rule calls possibly the same event."""
+    observations = [None if c.errors else c.observation for c in checked]
+    numbers = [number for number, _cells in rows]
+    notes: dict[int, list[str]] = {}
+    for index, earlier in duplicates.within_file(observations).items():
+        if duplicates.exact_copy(observations[index], observations[earlier]):
+            text = _("exact copy of row %(row)d") % {"row": numbers[earlier]}
+        else:
+            text = _("possible duplicate of row %(row)d") % {"row": numbers[earlier]}
+        notes.setdefault(numbers[index], []).append(text)
+    for index, candidate in duplicates.against_stored(observations, user).items():
+        notes.setdefault(numbers[index], []).append(
+            _("possible duplicate of observation %(id)d (%(when)s, %(distance)s m)")
+            % {
+                "id": candidate.id,
+                "when": formatting.datetime(candidate.observation.occurred_at),
+                "distance": formatting.integer(round(candidate.distance_m)),
+            }
+        )
+    return notes
 
 
 # --- The page -------------------------------------------------------------------------------
@@ -476,6 +506,7 @@ def _render(request, scene, form, *, results=None, token=None, filename="", conf
             error_count=len(failed),
             summary=failed[:SUMMARY_LIMIT],
             summary_more=max(len(failed) - SUMMARY_LIMIT, 0),
+            duplicate_count=sum(1 for r in results if r.duplicate_notes),
             token=token if not failed else None,
             filename=filename,
         )

@@ -613,6 +613,26 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
     # The key the client made for this observation (the form's hidden field, the offline
     # outbox, an integration's retry): sending it again never stores a second row.
     client_uuid = models.UUIDField(_("client key"), null=True, blank=True, editable=False)
+    # The same event logged twice: the duplicate is kept and shown, linked to the observation
+    # it repeats, and counted nowhere. SET_NULL: should the original ever be deleted, the
+    # duplicate stands for the event again, so that no event drops out of the counts.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    duplicate_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked as duplicate by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    duplicate_marked_at = models.DateTimeField(_("marked as duplicate"), null=True, blank=True)
 
     objects = ObservationQuerySet.as_manager()
 
@@ -634,6 +654,11 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
                 violation_error_message=_("Give a time from the year 2000 on."),
             ),
             models.UniqueConstraint(fields=["client_uuid"], name="observation_client_uuid_unique"),
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=models.F("pk")),
+                name="observation_not_duplicate_of_itself",
+                violation_error_message=_("An observation cannot be a duplicate of itself."),
+            ),
         ]
 
     def __str__(self):
@@ -663,8 +688,66 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
                 ) % {"distance": round(distance), "limit": limit}
         if self.place_id and self.scene_id and self.place.scene_id != self.scene_id:
             errors["place"] = _("The sub-place belongs to another scene.")
+        if self.duplicate_of_id:
+            message = self.duplicate_problem(self.duplicate_of)
+            if message:
+                errors["duplicate_of"] = message
         if errors:
             raise ValidationError(errors)
+
+    def duplicate_problem(self, original) -> str:
+        """Why this observation cannot be a duplicate of `original` ("" when it can): the
+        same scene, not itself, no chains (the original is no duplicate, this one has none),
+        and the original seen by everyone who sees this one (a row kept to an organisation
+        is the original only of a row kept to the same organisation)."""
+        if original.pk == self.pk:
+            return _("An observation cannot be a duplicate of itself.")
+        if original.scene_id != self.scene_id:
+            return _("A duplicate must be of an observation at the same scene.")
+        if original.duplicate_of_id:
+            return _("That observation is itself a duplicate: link to the observation it repeats.")
+        if self.pk and Observation.objects.filter(duplicate_of_id=self.pk).exists():
+            return _(
+                "Other observations are linked as duplicates of this one: unlink them or link "
+                "them to the other observation first."
+            )
+        if original.restricted and not (
+            self.restricted and self.organisation_id == original.organisation_id
+        ):
+            return _(
+                "That observation is kept to its organisation: only an observation kept to "
+                "the same organisation can be linked to it."
+            )
+        return ""
+
+
+class DuplicateDismissal(PlainInput, models.Model):
+    """Two observations a coordinator judged to be different events ("Inte dubblett"): the
+    pair is not suggested again. `first` is the one with the lower id."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SceneChildQuerySet.as_manager()
+
+    class Meta:
+        triggers = [audited()]
+        verbose_name = _("dismissed duplicate pair")
+        verbose_name_plural = _("dismissed duplicate pairs")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_dismissed_once"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicate_dismissal_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} ≠ {self.second_id}"
 
 
 class IndicatorLevel(models.TextChoices):

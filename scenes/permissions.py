@@ -229,13 +229,21 @@ class ObservationQuerySet(PrivateSceneChildQuerySet):
     text_fields = ("description",)
     keepable = True
 
+    def counted(self):
+        """The observations that count as events: duplicates (linked to the observation
+        they repeat) are kept and listed, but counted nowhere. Every count, hotspot, map,
+        trend, lägesbild, follow-up figure and effect measure goes through this."""
+        return self.filter(duplicate_of__isnull=True)
+
 
 def countable_observations_q(user, via: str = "observations__") -> Q:
     """For counting a scene's observations through the relation (`via`): those the user may
     count, leaving out rows kept by other organisations (rows shared with the user's are
-    left out of such counts too; their pages show them)."""
+    left out of such counts too; their pages show them) and duplicates."""
     readers = sorted(reader_organisation_ids(user))
-    return Q(**{f"{via}restricted": False}) | Q(**{f"{via}organisation_id__in": readers})
+    return Q(**{f"{via}duplicate_of__isnull": True}) & (
+        Q(**{f"{via}restricted": False}) | Q(**{f"{via}organisation_id__in": readers})
+    )
 
 
 class StatusChangeQuerySet(PrivateSceneChildQuerySet):
@@ -426,6 +434,18 @@ def can_log_observation(user, scene: Scene) -> bool:
     return bool(logging_memberships(user, scene))
 
 
+def can_edit_observation(user, observation) -> bool:
+    """Who changes an observation (marks it as a duplicate, or not): staff of the
+    organisation it was logged for who may log at its scene, the scene's coordinators
+    (`can_edit_scene`) and regional coordinators."""
+    scene = observation.scene
+    if can_edit_scene(user, scene):
+        return True
+    return any(
+        m.organisation_id == observation.organisation_id for m in logging_memberships(user, scene)
+    )
+
+
 def may_log_anywhere(user) -> bool:
     """Whether the user may log observations at some scene (for the menu); one query."""
     if is_regional_coordinator(user):
@@ -490,14 +510,26 @@ def get_landmark_for_user(user, pk, *, edit=False):
     return landmark
 
 
-def get_observation_for_user(user, pk):
+def get_observation_for_user(user, pk, *, edit=False):
+    """The observation if the user may see it (else 404) and change it when asked (else
+    403)."""
     from .models import Observation
 
-    return get_visible_or_404(
-        Observation.objects.select_related("scene", "place", "organisation", "reported_by"),
+    observation = get_visible_or_404(
+        Observation.objects.select_related(
+            "scene", "place", "organisation", "reported_by", "duplicate_marked_by"
+        ).prefetch_related("scene__team"),
         user,
         pk,
     )
+    if edit and not can_edit_observation(user, observation):
+        raise PermissionDenied(
+            _(
+                "Only staff of the organisation that logged the observation and the scene's "
+                "coordinators change it."
+            )
+        )
+    return observation
 
 
 def get_indicator_for_user(user, pk, *, edit=False):

@@ -46,15 +46,17 @@ COLUMNS = (
     Column("description", gettext_lazy("Description"), False, lambda o: o.description),
 )
 KEYS = tuple(c.key for c in COLUMNS)
-# A column of the export that the import does not take from the file.
+# Columns of the export that the import does not take from the file.
 ORGANISATION = gettext_lazy("Organisation")
+# The id of the observation a duplicate repeats (a duplicate is exported, and counted nowhere).
+DUPLICATE_OF = gettext_lazy("Duplicate of")
 
 
 def export_headings() -> list[str]:
-    return [str(c.label) for c in COLUMNS] + [str(ORGANISATION)]
+    return [str(c.label) for c in COLUMNS] + [str(ORGANISATION), str(DUPLICATE_OF)]
 
 
 def export_rows(observations: Iterable[Observation]):
     """The export's rows (select the place and the organisation with the observations)."""
     for o in observations:
-        yield [c.cell(o) for c in COLUMNS] + [o.organisation.name]
+        yield [c.cell(o) for c in COLUMNS] + [o.organisation.name, o.duplicate_of_id]

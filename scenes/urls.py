@@ -44,6 +44,16 @@ urlpatterns = [
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("observations/<int:pk>/", views.observation_detail, name="observation_detail"),
+    path(
+        "observations/<int:pk>/duplicate/",
+        views.observation_duplicate,
+        name="observation_duplicate",
+    ),
+    path(
+        "scenes/<int:pk>/observations/not-duplicates/",
+        views.duplicate_dismiss,
+        name="duplicate_dismiss",
+    ),
     path("shares/new/<str:kind>/<int:pk>/", views.share_create, name="share_create"),
     path("shares/<int:pk>/end/", views.share_end, name="share_end"),
 ]

@@ -25,7 +25,7 @@ from audit.reads import noting, record_read
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, table_response
 
-from . import analysis, permissions, services, tables, wording
+from . import analysis, duplicates, permissions, services, tables, wording
 from .filters import PeriodForm
 from .filtersets import ObservationFilterSet, SceneFilterSet
 from .forms import (
@@ -305,7 +305,8 @@ def scene_detail(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk)
     period_form, start, end = _period(request)
     visible = Observation.objects.visible_to(request.user).filter(scene=scene)
-    context = analysis_context(request, visible, start, end, where=scene.name)
+    # Duplicates are listed (marked) but counted in no figure.
+    context = analysis_context(request, visible.counted(), start, end, where=scene.name)
     assessments = list(
         SymptomAssessment.objects.visible_to(request.user)
         .filter(scene=scene)
@@ -352,7 +353,7 @@ def place_detail(request, pk):
     place = permissions.get_place_for_user(request.user, pk)
     scene = place.scene
     period_form, start, end = _period(request)
-    visible = Observation.objects.visible_to(request.user).filter(place=place)
+    visible = Observation.objects.visible_to(request.user).filter(place=place).counted()
     context = analysis_context(request, visible, start, end, where=place.name)
     landmarks = list(Landmark.objects.visible_to(request.user).filter(scene=scene))
     context |= {
@@ -380,8 +381,11 @@ def scene_observation_map(request, pk):
     """Observation points in view, or grid aggregates when there are too many of them."""
     scene = permissions.get_scene_for_user(request.user, pk)
     _form, start, end = _period(request)
-    observations = Observation.objects.visible_to(request.user).filter(
-        scene=scene, occurred_at__gte=start, occurred_at__lt=end
+    # A duplicate is the same event again: not a second point, nor a second count in a cell.
+    observations = (
+        Observation.objects.visible_to(request.user)
+        .counted()
+        .filter(scene=scene, occurred_at__gte=start, occurred_at__lt=end)
     )
     place_id = request.GET.get("place", "")
     if place_id.isdigit():
@@ -534,13 +538,20 @@ def observation_create(request):
             form.add_error(None, str(exc.message))
         else:
             request.session[LAST_SCENE_SESSION_KEY] = observation.scene_id
+            offers_duplicates = False
             if observation.replayed:  # the same form sent again: it was stored once
                 messages.success(request, _("The observation was already logged, once."))
                 target = observation.get_absolute_url()
             else:
                 messages.success(request, _("The observation was logged. Thank you!"))
                 target = reverse("scenes:scene_detail", args=[observation.scene_id])
-            if "another" in request.POST:
+                if duplicates.possible_duplicates(observation, request.user, limit=1):
+                    # Saved either way; its page offers the possible same events to link to.
+                    offers_duplicates = True
+                    target = reverse("scenes:observation_detail", args=[observation.pk]) + (
+                        "?next=another" if "another" in request.POST else ""
+                    )
+            if "another" in request.POST and not offers_duplicates:
                 # The next observation is often of the same kind: keep what the form kept.
                 query = urlencode(
                     {"scene": observation.scene_id, **form.kept_for_next()}, doseq=True
@@ -584,6 +595,10 @@ def observation_list(request, pk):
         scene=scene,
     )
     form, observations = filterset.form, filterset.qs
+    suspected = request.GET.get("suspected") == "1"
+    if suspected:
+        # Pairs found by the duplicate rule among what the user sees, in the chosen period.
+        observations = duplicates.suspected(observations, request.user)
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         seen: list[int] = []
@@ -596,7 +611,19 @@ def observation_list(request, pk):
         record_read(request, "export", Observation, seen, scene_ids=[scene.pk])
         return response
     page = list(observations[:200])
-    record_read(request, "list", Observation, [o.pk for o in page], scene_ids=[scene.pk])
+    originals = {}
+    if suspected:
+        originals = Observation.objects.visible_to(request.user).in_bulk(
+            [o.suspected_of for o in page]
+        )
+        for o in page:
+            o.scene = scene
+            o.suspected = originals.get(o.suspected_of)
+            o.can_link = permissions.can_edit_observation(request.user, o)
+    shown = [o.pk for o in page] + list(originals)
+    record_read(request, "list", Observation, shown, scene_ids=[scene.pk])
+    query = request.GET.copy()
+    query.pop("suspected", None)
     return render(
         request,
         "scenes/observation_list.html",
@@ -607,7 +634,11 @@ def observation_list(request, pk):
             "observations": page,
             "total": observations.count(),
             "query": request.GET.urlencode(),
+            "plain_query": query.urlencode(),
+            "suspected": suspected,
+            "duplicate_rule": duplicates.rule(),
             "can_log": permissions.can_log_observation(request.user, scene),
+            "can_edit_scene": permissions.can_edit_scene(request.user, scene),
         },
     )
 
@@ -615,12 +646,92 @@ def observation_list(request, pk):
 @login_required
 def observation_detail(request, pk):
     observation = permissions.get_observation_for_user(request.user, pk)
-    record_read(request, "view", Observation, [observation.pk], scene_ids=[observation.scene_id])
+    original = duplicates.linked_original(observation, request.user)
+    repeats = list(
+        Observation.objects.visible_to(request.user)
+        .filter(duplicate_of=observation)
+        .select_related("organisation")
+    )
+    candidates = [] if repeats else duplicates.possible_duplicates(observation, request.user)
+    shown = [observation.pk] + [o.pk for o in repeats] + [c.id for c in candidates]
+    record_read(request, "view", Observation, shown, scene_ids=[observation.scene_id])
     return render(
         request,
         "scenes/observation_detail.html",
-        {"observation": observation, **_sharing(request.user, observation)},
+        {
+            "observation": observation,
+            "original": original,
+            "repeats": repeats,
+            "candidates": candidates,
+            "can_edit": permissions.can_edit_observation(request.user, observation),
+            "next": _next_url(request, observation),
+            "duplicate_rule": duplicates.rule(),
+            **_sharing(request.user, observation),
+        },
     )
+
+
+def _next_url(request, observation) -> str:
+    """Where to go on after deciding about duplicates: a safe `next` from the request, the
+    form again when the user was logging one after another, else the scene."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted == "another":
+        return reverse("scenes:observation_create") + f"?scene={observation.scene_id}"
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("scenes:scene_detail", args=[observation.scene_id])
+
+
+@login_required
+@require_POST
+def observation_duplicate(request, pk):
+    """Mark the observation as a duplicate of another one the user sees (`original`), or
+    (`original` empty) as no duplicate: it counts again."""
+    observation = permissions.get_observation_for_user(request.user, pk, edit=True)
+    original_id = request.POST.get("original", "")
+    try:
+        if original_id:
+            if not original_id.isdigit():
+                raise Http404
+            original = permissions.get_observation_for_user(request.user, int(original_id))
+            duplicates.link_duplicate(observation, original, by=request.user)
+            messages.success(
+                request,
+                _("The observation is marked as a duplicate. It is kept, and counted nowhere."),
+            )
+        else:
+            duplicates.unlink_duplicate(observation, by=request.user)
+            messages.success(
+                request, _("The observation is no longer a duplicate: it counts again.")
+            )
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    return redirect(_next_url(request, observation))
+
+
+@login_required
+@require_POST
+def duplicate_dismiss(request, pk):
+    """A scene's coordinator judges two observations to be different events."""
+    scene = permissions.get_scene_for_user(request.user, pk, edit=True)
+    ids = [request.POST.get("first", ""), request.POST.get("second", "")]
+    if not all(i.isdigit() for i in ids):
+        messages.error(request, _("Choose two observations at the same scene."))
+        return redirect("scenes:observation_list", scene.pk)
+    a, b = (permissions.get_observation_for_user(request.user, int(i)) for i in ids)
+    if a.scene_id != scene.pk or b.scene_id != scene.pk:
+        raise Http404
+    try:
+        duplicates.dismiss_pair(a, b, by=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, _("Marked as different events: the pair is not suggested again."))
+    return redirect(_next_url(request, a))
 
 
 # --- Sharing rows kept to an organisation ---------------------------------------------------

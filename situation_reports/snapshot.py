@@ -206,6 +206,7 @@ class SnapshotBuilder:
         return (
             Observation.objects.visible_to(self.user)
             .shared()
+            .counted()
             .filter(
                 scene_id__in=self.scene_ids,
                 occurred_at__gte=_day_start(start),
@@ -225,7 +226,11 @@ class SnapshotBuilder:
             prev_start, prev_end = r.previous_period()
             obs = self.observations(r.period_start, r.period_end)
             prev = self.observations(prev_start, prev_end)
-            visible = Observation.objects.visible_to(self.user).filter(scene_id__in=self.scene_ids)
+            visible = (
+                Observation.objects.visible_to(self.user)
+                .counted()
+                .filter(scene_id__in=self.scene_ids)
+            )
             self.result = analysis.analyse(
                 obs,
                 r.period_start,

@@ -49,6 +49,10 @@ def world(demo_scenes, personas, stockholm, police, transit, reference_orgs, met
     return {
         "scene": sergels,
         "observation": Observation.objects.filter(scene=sergels, restricted=False).first(),
+        # Logged for Stockholms stad: its staff and the scene's coordinators may change it.
+        "stockholm_observation": Observation.objects.filter(
+            scene=sergels, restricted=False, organisation=stockholm
+        ).first(),
         "kept": kept_rows.exclude(pk=share.object_id).first(),
         "shared": kept_rows.get(pk=share.object_id),
         "share": share,

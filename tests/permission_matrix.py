@@ -163,6 +163,21 @@ ROWS = [
     Row("scenes:observation_detail", "kept", KEPT),
     Row("scenes:observation_detail", "shared", SHARED),
     Row("scenes:share_create", "kept", SHARES_KEPT, extra={"kind": "kind_observation"}),
+    # Marking as a duplicate (sent empty: "not a duplicate"): the organisation that logged
+    # it (Stockholms stad) and the scene's coordinators.
+    Row(
+        "scenes:observation_duplicate",
+        "stockholm_observation",
+        answers(403, regional=OK, lead_coordinator=OK, lead_officer=OK, outsider=404),
+        method="post",
+    ),
+    Row(
+        "scenes:observation_duplicate",
+        "kept",
+        answers(404, lead_coordinator=OK, lead_officer=OK),
+        method="post",
+    ),
+    Row("scenes:duplicate_dismiss", "scene", WRITES_SCENE, method="post"),
     Row(
         "scenes:share_end",
         "share",
@@ -234,6 +249,13 @@ ROWS = [
     Row("api:observation-detail", "observation", {**SEES_SCENE, **API}),
     Row("api:observation-detail", "kept", {**KEPT, **API}),
     Row("api:observation-detail", "shared", {**SHARED, **API}),
+    Row(
+        "api:observation-duplicate",
+        "stockholm_observation",
+        {**answers(403, regional=200, lead_coordinator=200, lead_officer=200, outsider=404), **API},
+        method="post",
+        data={"duplicate_of": None},
+    ),
     Row("sara-api:case-list", None, answers(200, **API)),
     Row("sara-api:case-detail", "case", {**SEES_SCENE, **API}),
     Row("sara-api:action-list", None, answers(200, **API)),

@@ -145,6 +145,18 @@ def test_the_counts_by_area_and_period_are_made_in_postgis(two_scenes, stockholm
     assert ring == pytest.approx((400**2 - 200**2) - (4 - math.pi) * 100**2, rel=0.01)
 
 
+def test_a_linked_duplicate_is_not_counted(two_scenes, stockholm_coordinator):
+    from scenes.duplicates import link_duplicate
+
+    a, b = two_scenes
+    first, second = Observation.objects.filter(
+        scene=a, category="narkotikaforsaljning", occurred_at__gte=day(11), restricted=False
+    ).order_by("occurred_at")[:2]
+    link_duplicate(second, first, by=stockholm_coordinator)
+    counts = counts_of(effect.evaluate(setup_for(a, b), stockholm_coordinator))
+    assert (counts["Rb"], counts["Ra"] + counts["Da"]) == (40, 20 + 15 - 1)
+
+
 def test_a_narrower_buffer_counts_nothing_in_the_ring(two_scenes, stockholm_coordinator):
     a, b = two_scenes
     evaluation = effect.evaluate(setup_for(a, b, buffer_m=25), stockholm_coordinator)

@@ -373,6 +373,9 @@ def test_field_worker_logs_an_observation(
     assert body["scene"] == stockholm_scene.pk
     assert body["place"] == stockholm_place.pk
     assert body["created_at"]
+    assert body["duplicate_of"] is None
+    # The answer to a POST also offers possible duplicates (none here); a GET has no such key.
+    assert body.pop("possible_duplicates") == []
 
     detail = api(stockholm_field_worker).get(f"/api/v1/observations/{observation.pk}/")
     assert detail.status_code == 200

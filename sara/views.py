@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +53,9 @@ from .models import (
     Verdict,
 )
 from .permissions import overdue_condition
+
+# Mina åtgärder: a page at a time (an organisation may have thousands of open actions).
+MY_ACTIONS_PAGE_SIZE = 50
 
 
 @login_required
@@ -348,7 +352,10 @@ def my_actions(request):
     )
     # Open actions unless the page is asked for something else.
     filterset = ActionFilterSet(request.GET or {"open": "true"}, queryset=actions, request=request)
-    actions = list(filterset.qs)
+    page = Paginator(filterset.qs, MY_ACTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    actions = list(page)
+    query = request.GET.copy()
+    query.pop("page", None)
     record_read(
         request, "list", Action, [a.pk for a in actions],
         scene_ids=[a.case.scene_id for a in actions],
@@ -358,6 +365,8 @@ def my_actions(request):
         "sara/my_actions.html",
         {
             "actions": actions,
+            "page": page,
+            "page_query": query.urlencode(),
             "only_open": filterset.form.cleaned_data.get("open") is True,
             "statuses": ActionStatus.choices,
         },

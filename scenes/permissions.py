@@ -115,6 +115,20 @@ class SceneChildQuerySet(models.QuerySet):
         ids = visible_scene_ids(user)
         return self if ids is None else self.filter(**{f"{self.scene_lookup}__in": ids})
 
+    def in_scene(self, user, scene):
+        """`visible_to(user)` within one scene, for a scene `get_scene_for_user` gave this
+        user: the scene is already authorised, so the scene-id subquery of `visible_to` is
+        not repeated for every row (it was re-run per row inside the big aggregates); the
+        row rules (kept rows, hidden text) stay. Any other scene object gets `visible_to`."""
+        if getattr(scene, "_authorised_for", None) != getattr(user, "pk", None) or not getattr(
+            user, "is_authenticated", False
+        ):
+            return self.visible_to(user).filter(**{self.scene_lookup: scene.pk})
+        return self._row_rules(user, self.filter(**{self.scene_lookup: scene.pk}))
+
+    def _row_rules(self, user, rows):
+        return rows
+
 
 # --- Free text and rows kept to an organisation ------------------------------------------
 
@@ -164,7 +178,9 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
     keepable = False
 
     def visible_to(self, user):
-        rows = super().visible_to(user)
+        return self._row_rules(user, super().visible_to(user))
+
+    def _row_rules(self, user, rows):
         readers = sorted(reader_organisation_ids(user))
         if self.keepable:
             rows = rows.filter(self.kept_rows_visible_q(readers))
@@ -436,6 +452,7 @@ def get_scene_for_user(user, pk, *, edit=False, log=False, team=False) -> Scene:
     from .models import Scene
 
     scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
+    scene._authorised_for = user.pk  # see SceneChildQuerySet.in_scene
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied
     if team and not can_manage_team(user, scene):

@@ -528,7 +528,10 @@ def ensure(database: str, profile: str = "1m", seed: int = DEFAULT_SEED, today=N
         cursor.execute("SELECT to_regclass('bench_generated')")
         ready = cursor.fetchone()[0]
     if ready:
-        log(f"{database} already holds {marker}")
+        log(f"{database} already holds {marker}; migrating to this code")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
     else:
         generate(profile, seed, today)
     return url

@@ -98,7 +98,7 @@ def case_detail(request, pk):
         .select_related("responsible", "assignee", "method", "analysis__place")
         .order_by("status", "due_on", "pk")
     )
-    visible_observations = Observation.objects.visible_to(request.user)
+    visible_observations = Observation.objects.in_scene(request.user, case.scene)
     analyses = list(
         Analysis.objects.visible_to(user).filter(case=case).select_related("place", "organisation")
     )

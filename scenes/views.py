@@ -574,7 +574,7 @@ def observation_list(request, pk):
         return csv_stream_response(
             f"observationer-{scene.pk}",
             tables.export_headings(),
-            tables.export_rows(observations.iterator(chunk_size=2000)),
+            tables.export_value_rows(observations),
         )
     if fmt in FORMATS:
         seen: list[int] = []

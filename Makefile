@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ODS_BIND ?= 127.0.0.1:8000
 export ODS_BIND
 
-.PHONY: run test setup bootstrap lint pytest messages fuzz
+.PHONY: run test setup bootstrap lint pytest messages fuzz bench bench-10m
 
 ## Install what is missing, prepare the database and demo data, then run web, worker and beat.
 run: setup
@@ -44,3 +44,12 @@ fuzz: setup
 ## Refresh the Swedish message catalogue after changing translatable text.
 messages:
 	$(PY) manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --no-obsolete --no-location
+
+## Page benchmarks at 1 M observations (bench/README.md): the data is generated once into
+## ods_bench_1m (a few minutes), then reused; one JSON line per page on stdout.
+bench: bootstrap
+	$(PY) bench/pages.py --database ods_bench_1m --profile 1m --runs $${BENCH_RUNS:-5} | tee bench/results-1m.jsonl
+
+## The same at 10 M observations ("dense"), in ods_bench_10m.
+bench-10m: bootstrap
+	$(PY) bench/pages.py --database ods_bench_10m --profile 10m --runs $${BENCH_RUNS:-5} | tee bench/results-10m.jsonl

@@ -2,6 +2,9 @@
 
 - `Pagination`: at most `MAX_LIMIT` rows a page, whatever `limit` asks for, and an
   offset that is a number the database can take (else 400 with a message).
+  The count is exact up to `COUNT_AHEAD` rows past the page asked for, and beyond that a
+  lower bound (`count_capped` true): counting every visible observation read 3 M rows for
+  one scene at 10 M (bench/README.md); paging on with `next` still works to the end.
 - `JSONParser`: refuses a body nested deeper than `MAX_DEPTH` before parsing it (Python's
   parser would recurse until it fails), with a 400 and a message.
 """
@@ -18,6 +21,7 @@ from rest_framework.pagination import LimitOffsetPagination
 MAX_LIMIT = 500
 MAX_OFFSET = 2**31 - 1
 MAX_DEPTH = 32
+COUNT_AHEAD = 10_000
 
 
 class Pagination(LimitOffsetPagination):
@@ -29,6 +33,30 @@ class Pagination(LimitOffsetPagination):
         if raw.strip().isdigit() and int(raw) > MAX_OFFSET:
             raise ValidationError({"offset": [_("The offset is too large.")]})
         return super().get_offset(request)
+
+    def get_count(self, queryset):
+        """The rows up to COUNT_AHEAD past this page (a bounded count), or all of a list."""
+        if not hasattr(queryset, "order_by"):
+            self.count_capped = False
+            return len(queryset)
+        bound = self.get_offset(self.request) + self.limit + COUNT_AHEAD
+        counted = queryset.order_by()[: bound + 1].count()
+        self.count_capped = counted > bound
+        return min(counted, bound)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = getattr(self, "count_capped", False)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "True when `count` is a lower bound: more rows match than were "
+            "counted (counting stops 10,000 rows past the page asked for).",
+        }
+        return answer
 
 
 def _depth(data: bytes) -> int:

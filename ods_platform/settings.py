@@ -153,6 +153,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 # Give up on an unreachable database after a few seconds, so pages say so instead of hanging.
 DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+# PostgreSQL's JIT compiler off for every connection: the platform's queries are interactive,
+# and JIT cost 0.8–1 s per grid query on the scene page at 1 M observations while saving
+# nothing measurable (bench/README.md, "Performance"). DATABASE_JIT=true turns it back on.
+if not env.bool("DATABASE_JIT", default=False):
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 # A pool of connections per web process (psycopg_pool, opened lazily in each process after
 # gunicorn forks). gunicorn.conf.py turns it on for the web processes; Celery workers keep one
 # plain connection each (their advisory locks must die with their process). With a pool,
@@ -405,6 +410,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "situation_reports.tasks.republish_stuck_reports",
         "schedule": timedelta(seconds=5),
         "options": {"expires": 4},
+    },
+    # The scene list's and county map's observation counts are recomputed from the
+    # observations (a trigger keeps them exact on every write; this repairs bulk loads).
+    "scenes-refresh-observation-rollup": {
+        "task": "scenes.tasks.refresh_observation_rollup",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 10 * 60},
     },
     # The audit chain is checked and its head recorded (and logged) every night.
     "audit-verify-chain": {

@@ -180,6 +180,9 @@ def get_case_for_user(user, pk, *, manage=False) -> Case:
     from .models import Case
 
     case = get_visible_or_404(Case.objects.select_related("scene", "owner"), user, pk)
+    # A case is visible exactly when its scene is: the scene is authorised for the user
+    # (scenes.permissions.SceneChildQuerySet.in_scene).
+    case.scene._authorised_for = user.pk
     if manage and not can_manage_case(user, case):
         raise PermissionDenied
     return case

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +53,9 @@ from .models import (
     Verdict,
 )
 from .permissions import overdue_condition
+
+# Mina åtgärder: a page at a time (an organisation may have thousands of open actions).
+MY_ACTIONS_PAGE_SIZE = 50
 
 
 @login_required
@@ -96,7 +100,7 @@ def case_detail(request, pk):
         .select_related("responsible", "assignee", "method", "analysis__place")
         .order_by("status", "due_on", "pk")
     )
-    visible_observations = Observation.objects.visible_to(request.user)
+    visible_observations = Observation.objects.in_scene(request.user, case.scene)
     analyses = list(
         Analysis.objects.visible_to(user).filter(case=case).select_related("place", "organisation")
     )
@@ -355,7 +359,10 @@ def my_actions(request):
     filterset = ActionFilterSet(filters or {"open": "true"}, queryset=actions, request=request)
     if request.GET.get("format") in FORMATS:
         return exports.my_actions_export(request, filterset.qs, request.GET["format"])
-    actions = list(filterset.qs)
+    page = Paginator(filterset.qs, MY_ACTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    actions = list(page)
+    query = request.GET.copy()
+    query.pop("page", None)
     record_read(
         request, "list", Action, [a.pk for a in actions],
         scene_ids=[a.case.scene_id for a in actions],
@@ -365,6 +372,8 @@ def my_actions(request):
         "sara/my_actions.html",
         {
             "actions": actions,
+            "page": page,
+            "page_query": query.urlencode(),
             "only_open": filterset.form.cleaned_data.get("open") is True,
             "statuses": ActionStatus.choices,
         },

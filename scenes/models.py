@@ -1014,3 +1014,8 @@ class Share(PlainInput, models.Model):
     def is_active(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.ended_at is None and (self.ends_on is None or self.ends_on >= today)
+
+
+# The per-scene observation rollup lives in its own module (rollups.py); imported here so
+# Django registers the model with the app.
+from .rollups import ObservationRollup  # noqa: E402, F401

@@ -126,6 +126,20 @@ class SceneChildQuerySet(models.QuerySet):
         ids = visible_scene_ids(user)
         return self if ids is None else self.filter(**{f"{self.scene_lookup}__in": ids})
 
+    def in_scene(self, user, scene):
+        """`visible_to(user)` within one scene, for a scene `get_scene_for_user` gave this
+        user: the scene is already authorised, so the scene-id subquery of `visible_to` is
+        not repeated for every row (it was re-run per row inside the big aggregates); the
+        row rules (kept rows, hidden text) stay. Any other scene object gets `visible_to`."""
+        if getattr(scene, "_authorised_for", None) != getattr(user, "pk", None) or not getattr(
+            user, "is_authenticated", False
+        ):
+            return self.visible_to(user).filter(**{self.scene_lookup: scene.pk})
+        return self._row_rules(user, self.filter(**{self.scene_lookup: scene.pk}))
+
+    def _row_rules(self, user, rows):
+        return rows
+
 
 # --- Free text and rows kept to an organisation ------------------------------------------
 
@@ -175,7 +189,9 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
     keepable = False
 
     def visible_to(self, user):
-        rows = super().visible_to(user)
+        return self._row_rules(user, super().visible_to(user))
+
+    def _row_rules(self, user, rows):
         readers = sorted(reader_organisation_ids(user))
         if self.keepable:
             rows = rows.filter(self.kept_rows_visible_q(readers))
@@ -240,10 +256,15 @@ def countable_observations_q(user, via: str = "observations__") -> Q:
     """For counting a scene's observations through the relation (`via`): those the user may
     count, leaving out rows kept by other organisations (rows shared with the user's are
     left out of such counts too; their pages show them) and duplicates."""
+    return Q(**{f"{via}duplicate_of__isnull": True}) & countable_kept_q(user, via)
+
+
+def countable_kept_q(user, via: str = "observations__") -> Q:
+    """The kept-row half of `countable_observations_q`: rows not kept to an organisation, and
+    those kept by the user's own. Also the rule for the per-scene rollup (scenes/rollups.py),
+    whose rows have the same `restricted` and `organisation_id` and hold no duplicates."""
     readers = sorted(reader_organisation_ids(user))
-    return Q(**{f"{via}duplicate_of__isnull": True}) & (
-        Q(**{f"{via}restricted": False}) | Q(**{f"{via}organisation_id__in": readers})
-    )
+    return Q(**{f"{via}restricted": False}) | Q(**{f"{via}organisation_id__in": readers})
 
 
 class StatusChangeQuerySet(PrivateSceneChildQuerySet):
@@ -481,6 +502,7 @@ def get_scene_for_user(user, pk, *, edit=False, log=False, team=False, delete=Fa
     from .models import Scene
 
     scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
+    scene._authorised_for = user.pk  # see SceneChildQuerySet.in_scene
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied
     if delete and not can_delete_scene(user):

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from ods_platform.lib import formatting
 
-from .models import Observation
+from .models import AffectedGroup, Category, Observation, Source
+
+
+@lru_cache(maxsize=32)
+def _labels(choices, language: str | None) -> dict[str, str]:
+    """A choice class's labels in a language, built once (`get_FOO_display` rebuilt a dict
+    of lazy translations for every row: half the export's time at 100,000 rows)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _label(choices, value: str) -> str:
+    return _labels(choices, get_language()).get(value, value)
 
 
 @dataclass(frozen=True)
@@ -30,15 +42,15 @@ COLUMNS = (
     Column(
         "occurred_at", gettext_lazy("When"), True, lambda o: formatting.iso_datetime(o.occurred_at)
     ),
-    Column("category", gettext_lazy("Category"), True, lambda o: o.get_category_display()),
-    Column("source", gettext_lazy("Source"), True, lambda o: o.get_source_display()),
+    Column("category", gettext_lazy("Category"), True, lambda o: _label(Category, o.category)),
+    Column("source", gettext_lazy("Source"), True, lambda o: _label(Source, o.source)),
     Column("place", gettext_lazy("Sub-place"), False, lambda o: o.place.name if o.place else ""),
     Column("people_count", gettext_lazy("Number of people"), False, lambda o: o.people_count),
     Column(
         "affected_groups",
         gettext_lazy("Affected groups"),
         False,
-        lambda o: ", ".join(o.affected_group_labels()),
+        lambda o: ", ".join(_label(AffectedGroup, g) for g in o.affected_groups),
     ),
     Column("insecurity", gettext_lazy("Insecurity (1–5)"), True, lambda o: o.insecurity),
     Column("latitude", gettext_lazy("Latitude"), True, lambda o: round(o.location.y, 6)),
@@ -54,6 +66,50 @@ DUPLICATE_OF = gettext_lazy("Duplicate of")
 
 def export_headings() -> list[str]:
     return [str(c.label) for c in COLUMNS] + [str(ORGANISATION), str(DUPLICATE_OF)]
+
+
+# Where each column's value comes from in `export_value_rows` (a values query: no model
+# instances, no GEOS points; the description is the text guard's own annotation, so hidden
+# text stays None exactly as on the model path).
+_VALUE_FIELDS = {
+    "occurred_at": "occurred_at",
+    "category": "category",
+    "source": "source",
+    "place": "place__name",
+    "people_count": "people_count",
+    "affected_groups": "affected_groups",
+    "insecurity": "insecurity",
+    "latitude": "_export_lat",
+    "longitude": "_export_lon",
+    "description": "_shown_description",
+}
+
+
+def export_value_rows(observations, chunk_size: int = 2000):
+    """The same rows as `export_rows`, read as values in chunks (for the streamed CSV): at
+    40,000 rows building the model instances and their points was most of the export's
+    time. `observations` must come from `visible_to` / `in_scene` (the text guard)."""
+    from django.db.models import FloatField, Func
+
+    rows = observations.annotate(
+        _export_lat=Func("location", function="ST_Y", output_field=FloatField()),
+        _export_lon=Func("location", function="ST_X", output_field=FloatField()),
+    ).values_list(*(_VALUE_FIELDS[k] for k in KEYS), "organisation__name")
+    for (when, category, source, place, people, groups, insecurity, lat, lon, text,
+         organisation) in rows.iterator(chunk_size=chunk_size):  # fmt: skip
+        yield [
+            formatting.iso_datetime(when),
+            _label(Category, category),
+            _label(Source, source),
+            place or "",
+            people,
+            ", ".join(_label(AffectedGroup, g) for g in groups),
+            insecurity,
+            round(lat, 6),
+            round(lon, 6),
+            text,
+            organisation,
+        ]
 
 
 def export_rows(observations: Iterable[Observation]):

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.gis.geos import Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max
+from django.core.paginator import Paginator
+from django.db.models import FloatField, Func
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.reads import noting, record_read
 from ods_platform.lib import formatting
-from ods_platform.lib.export import FORMATS, table_response
+from ods_platform.lib.export import FORMATS, csv_stream_response, table_response
 
-from . import analysis, duplicates, permissions, services, tables, wording
+from . import analysis, duplicates, permissions, rollups, services, tables, wording
 from .filters import PeriodForm
 from .filtersets import ObservationFilterSet, SceneFilterSet
 from .forms import (
@@ -59,26 +59,22 @@ STATUS_COLOURS = {
     Status.AVVECKLAD: "#1f4e8c",
 }
 LAST_SCENE_SESSION_KEY = "ods_last_scene"
+OBSERVATION_PAGE_SIZE = 50
 
 
 # --- County map and list ------------------------------------------------------------------
 
 
-def _filtered_scenes(request):
+def _filtered_scenes(request, *, counts=True):
+    """The visible scenes the filter asks for; with `counts`, each with `observation_count`
+    and `last_seen` from the per-scene rollup (scenes/rollups.py), not the observations."""
     scenes = (
         Scene.objects.visible_to(request.user)
         .select_related("municipality")
-        .annotate(
-            observation_count=Count(
-                "observations", filter=permissions.countable_observations_q(request.user)
-            ),
-            last_seen=Max(
-                "observations__occurred_at",
-                filter=permissions.countable_observations_q(request.user),
-            ),
-        )
         .order_by("municipality__name", "name")
     )
+    if counts:
+        scenes = rollups.annotate_counts(scenes, request.user)
     filterset = SceneFilterSet(request.GET or None, queryset=scenes, request=request)
     return filterset.form, filterset.qs
 
@@ -110,6 +106,7 @@ def scene_list(request):
             "scenes": scenes,
             "query": request.GET.urlencode(),
             "can_create": permissions.can_create_scene(request.user),
+            "counts_checked_at": rollups.checked_at(),
             "status_legend": [(s.label, STATUS_COLOURS[s]) for s in Status],
         },
     )
@@ -119,7 +116,7 @@ def scene_list(request):
 @require_GET
 def scene_map_data(request):
     """GeoJSON of the visible (and filtered) scenes for the county map."""
-    _form, scenes = _filtered_scenes(request)
+    _form, scenes = _filtered_scenes(request, counts=False)
     features = [
         {
             "type": "Feature",
@@ -304,7 +301,7 @@ def _map_context(scene, places, landmarks, result, observations_url) -> dict:
 def scene_detail(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk)
     period_form, start, end = _period(request)
-    visible = Observation.objects.visible_to(request.user).filter(scene=scene)
+    visible = Observation.objects.in_scene(request.user, scene)
     # Duplicates are listed (marked) but counted in no figure.
     context = analysis_context(request, visible.counted(), start, end, where=scene.name)
     assessments = list(
@@ -383,20 +380,28 @@ def scene_observation_map(request, pk):
     _form, start, end = _period(request)
     # A duplicate is the same event again: not a second point, nor a second count in a cell.
     observations = (
-        Observation.objects.visible_to(request.user)
+        Observation.objects.in_scene(request.user, scene)
         .counted()
-        .filter(scene=scene, occurred_at__gte=start, occurred_at__lt=end)
+        .filter(occurred_at__gte=start, occurred_at__lt=end)
     )
     place_id = request.GET.get("place", "")
     if place_id.isdigit():
         observations = observations.filter(place_id=int(place_id))
     bbox = _bbox(request.GET.get("bbox", ""))
     if bbox is not None:
-        observations = observations.filter(location__within=Polygon.from_bbox(bbox))
+        # The box as bounds on the coordinates, not `location__within`: with a spatial
+        # predicate the planner chose the GiST index and read every year's points in the box
+        # (bench/README.md); bounds keep it on the scene-and-time index, then filter.
+        west, south, east, north = bbox
+        observations = observations.annotate(
+            _x=Func("location", function="ST_X", output_field=FloatField()),
+            _y=Func("location", function="ST_Y", output_field=FloatField()),
+        ).filter(_x__gte=west, _x__lte=east, _y__gte=south, _y__lte=north)
     limit = settings.ODS_MAP_POINT_LIMIT
     points = list(observations.order_by().values_list("pk", "location", "category")[: limit + 1])
     if len(points) > limit:
-        cells = analysis.grid_aggregates(observations, bbox, settings.ODS_HOTSPOT_CELL_M)
+        # The box is applied above already (as bounds).
+        cells = analysis.grid_aggregates(observations, None, settings.ODS_HOTSPOT_CELL_M)
         return JsonResponse({"mode": "grid", "cells": cells})
     record_read(request, "map", Observation, [pk for pk, _p, _c in points], scene_ids=[scene.pk])
     return JsonResponse(
@@ -588,9 +593,9 @@ def observation_list(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk)
     filterset = ObservationFilterSet.for_scene_page(
         request.GET,
-        queryset=Observation.objects.visible_to(request.user)
-        .filter(scene=scene)
-        .select_related("place", "organisation", "reported_by"),
+        queryset=Observation.objects.in_scene(request.user, scene).select_related(
+            "place", "organisation", "reported_by"
+        ),
         request=request,
         scene=scene,
     )
@@ -600,6 +605,16 @@ def observation_list(request, pk):
         # Pairs found by the duplicate rule among what the user sees, in the chosen period.
         observations = duplicates.suspected(observations, request.user)
     fmt = request.GET.get("format")
+    if fmt == "csv":
+        # The reads are logged before the first byte leaves (the ids only, one index scan);
+        # the rows are then written while they are read, so memory stays flat.
+        ids = list(observations.order_by().values_list("pk", flat=True))
+        record_read(request, "export", Observation, ids, scene_ids=[scene.pk])
+        return csv_stream_response(
+            f"observationer-{scene.pk}",
+            tables.export_headings(),
+            tables.export_value_rows(observations),
+        )
     if fmt in FORMATS:
         seen: list[int] = []
         response = table_response(
@@ -610,7 +625,7 @@ def observation_list(request, pk):
         )
         record_read(request, "export", Observation, seen, scene_ids=[scene.pk])
         return response
-    page = list(observations[:200])
+    page = Paginator(observations, OBSERVATION_PAGE_SIZE).get_page(request.GET.get("page"))
     originals = {}
     if suspected:
         originals = Observation.objects.visible_to(request.user).in_bulk(
@@ -623,6 +638,8 @@ def observation_list(request, pk):
     shown = [o.pk for o in page] + list(originals)
     record_read(request, "list", Observation, shown, scene_ids=[scene.pk])
     query = request.GET.copy()
+    query.pop("page", None)
+    page_query = query.urlencode()  # the same list, another page
     query.pop("suspected", None)
     return render(
         request,
@@ -632,11 +649,13 @@ def observation_list(request, pk):
             "form": form,
             "filter_fields": filterset.page_fields(),
             "observations": page,
-            "total": observations.count(),
+            "page": page,
+            "total": page.paginator.count,
             "query": request.GET.urlencode(),
             "plain_query": query.urlencode(),
             "suspected": suspected,
             "duplicate_rule": duplicates.rule(),
+            "page_query": page_query,
             "can_log": permissions.can_log_observation(request.user, scene),
             "can_edit_scene": permissions.can_edit_scene(request.user, scene),
         },

@@ -208,7 +208,7 @@ def test_exports_detail_pages_api_answers_and_map_points_are_reads(client, serge
 
     reads = Entry.objects.filter(kind="read", object_type="scenes.observation")
     assert set(reads.values_list("action", flat=True)) == {"export", "view", "api", "map"}
-    rows = export.content.decode("utf-8-sig").strip().splitlines()[1:]
+    rows = b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()[1:]
     assert len(reads.get(action="export").object_ids) == len(rows) > 0
     assert reads.get(action="view").object_id == str(observation.pk)
 

@@ -52,7 +52,7 @@ def reaches(client, user, row) -> dict[str, bool]:
     return {
         "page": client.get(reverse("scenes:observation_detail", args=[row.pk])).status_code == 200,
         "list": row.pk in {o.pk for o in listing.context["observations"]},
-        "export": NOTE in export.content.decode("utf-8-sig"),
+        "export": NOTE in b"".join(export.streaming_content).decode("utf-8-sig"),
         "map": row.pk in {p[2] for p in points},
         "api": row.pk in {o["id"] for o in api_list["results"]},
         "api_detail": api.get(f"/api/v1/observations/{row.pk}/").status_code == 200,

@@ -233,7 +233,9 @@ def test_observation_list_filters_and_exports(client, sergels, stockholm_field_w
         response.context["total"]
         == sergels.observations.filter(category="narkotikaforsaljning").count()
     )
-    csv = client.get(url, {"start": start, "end": end, "format": "csv"}).content.decode("utf-8-sig")
+    csv = b"".join(
+        client.get(url, {"start": start, "end": end, "format": "csv"}).streaming_content
+    ).decode("utf-8-sig")
     assert len(csv.strip().splitlines()) == total + 1
     xlsx = client.get(url, {"start": start, "end": end, "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active

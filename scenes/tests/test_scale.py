@@ -1,0 +1,169 @@
+"""What keeps the pages fast at national scale (bench/README.md "Performance"), asserted
+where a test can: list pages make as many queries for 50 rows as for 5; the interactive
+observation queries use an index, not a sequential scan of the observation table, on a
+table big enough for the planner to care; the rollup counts what the list showed before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from sara import services as sara_services
+from sara.tests.factories import make_action
+from scenes import rollups
+from scenes.models import Observation
+from scenes.tests.test_api import make_observation
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def _add_observations(scene, user, org, n):
+    for i in range(n):
+        make_observation(scene, user, org, minutes_ago=60 + i)
+
+
+def test_observation_list_queries_do_not_grow_with_rows(
+    client, sergels, stockholm_field_worker, stockholm
+):
+    client.force_login(stockholm_field_worker)
+    url = reverse("scenes:observation_list", args=[sergels.pk])
+    Observation.objects.filter(scene=sergels).delete()
+    _add_observations(sergels, stockholm_field_worker, stockholm, 5)
+    few = _queries(client, url)
+    _add_observations(sergels, stockholm_field_worker, stockholm, 45)
+    many = _queries(client, url)
+    assert client.get(url).context["total"] == 50
+    assert few == many
+
+
+def test_my_actions_queries_do_not_grow_with_rows(
+    client, sergels, stockholm_coordinator, reference_orgs
+):
+    stockholm = reference_orgs["kommun-0180"]
+    case = sara_services.open_case(
+        by=stockholm_coordinator, scene=sergels, owner=stockholm, title="Försäljning",
+        problem_statement="Öppen försäljning kvällstid.",
+    )  # fmt: skip
+    client.force_login(stockholm_coordinator)
+    url = reverse("sara:my_actions")
+    for i in range(5):
+        make_action(case, stockholm, title=f"Åtgärd {i}")
+    few = _queries(client, url)
+    for i in range(5, 60):
+        make_action(case, stockholm, title=f"Åtgärd {i}")
+    many = _queries(client, url)
+    page = client.get(url).context
+    assert len(page["actions"]) == 50  # a page, not every action
+    assert page["page"].paginator.count >= 60
+    assert few == many
+
+
+def test_scene_list_counts_come_from_the_rollup_and_stay_exact(
+    client, sergels, regional_coordinator, stockholm_field_worker, stockholm
+):
+    client.force_login(regional_coordinator)
+    before = Observation.objects.filter(scene=sergels, restricted=False).count()
+    _add_observations(sergels, stockholm_field_worker, stockholm, 3)
+    kept = make_observation(sergels, stockholm_field_worker, stockholm, restricted=True)
+    gone = Observation.objects.filter(scene=sergels, restricted=False).first()
+    gone.delete()
+    listed = {s.pk: s for s in client.get(reverse("scenes:scene_list")).context["scenes"]}
+    # The regional coordinator's organisation did not keep the row: it is not counted.
+    assert listed[sergels.pk].observation_count == before + 3 - 1
+    assert kept.pk
+    rollups.refresh_all()  # the beat task's recomputation agrees with the trigger
+    listed = {s.pk: s for s in client.get(reverse("scenes:scene_list")).context["scenes"]}
+    assert listed[sergels.pk].observation_count == before + 3 - 1
+    assert 'id="counts-freshness"' in client.get(reverse("scenes:scene_list")).content.decode()
+
+
+def test_a_linked_duplicate_leaves_the_rollup_and_comes_back_when_unlinked(
+    client, sergels, regional_coordinator, stockholm_field_worker, stockholm
+):
+    """The scene list counts from the rollup; a duplicate is counted nowhere, so linking one
+    takes it out of the scene's count and unlinking (or deleting its original) puts it back."""
+    client.force_login(regional_coordinator)
+
+    def listed():
+        scenes = client.get(reverse("scenes:scene_list")).context["scenes"]
+        return {s.pk: s.observation_count for s in scenes}[sergels.pk]
+
+    original = make_observation(sergels, stockholm_field_worker, stockholm, minutes_ago=90)
+    copy = make_observation(sergels, stockholm_field_worker, stockholm, minutes_ago=80)
+    both = listed()
+    Observation.objects.filter(pk=copy.pk).update(duplicate_of=original)
+    assert listed() == both - 1
+    rollups.refresh_all()  # the recomputation leaves duplicates out too
+    assert listed() == both - 1
+    Observation.objects.filter(pk=copy.pk).update(duplicate_of=None)
+    assert listed() == both
+    Observation.objects.filter(pk=copy.pk).update(duplicate_of=original)
+    original.delete()  # SET_NULL: the duplicate stands for the event again
+    assert listed() == both - 1
+
+
+BIG = 200_000
+
+
+def _fill(scene, other, org, user):
+    """BIG observations over two scenes and three years, straight in SQL with triggers off
+    (no audit rows, no rollup: this is about query plans), then ANALYZE."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """
+            INSERT INTO scenes_observation (location, occurred_at, category, people_count,
+                affected_groups, source, insecurity, description, created_at,
+                organisation_id, reported_by_id, place_id, scene_id, restricted)
+            SELECT ST_SetSRID(ST_MakePoint(18.06 + (g %% 100) * 0.00001,
+                                           59.33 + (g %% 77) * 0.00001), 4326),
+                   now() - (g %% 1095) * interval '1 day' - (g %% 24) * interval '1 hour',
+                   'narkotikabruk', 3, ARRAY['boende']::varchar(30)[], 'egen', 3, '', now(),
+                   %s, %s, NULL, CASE WHEN g %% 5 = 0 THEN %s ELSE %s END, false
+            FROM generate_series(1, %s) g
+            """,
+            [org.pk, user.pk, scene.pk, other.pk, BIG],
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE scenes_observation")
+
+
+def _plan(queryset) -> str:
+    return queryset.explain()
+
+
+def test_interactive_observation_queries_use_an_index(
+    sergels, demo_scenes, stockholm_field_worker, stockholm
+):
+    other = demo_scenes["Medborgarplatsen"]
+    _fill(sergels, other, stockholm, stockholm_field_worker)
+    sergels._authorised_for = stockholm_field_worker.pk  # as get_scene_for_user marks it
+    now = timezone.now()
+    week = Observation.objects.in_scene(stockholm_field_worker, sergels).filter(
+        occurred_at__gte=now - timedelta(days=7), occurred_at__lt=now
+    )
+    listing = week.order_by("-occurred_at", "-pk")[:50]
+    from django.db.models import FloatField, Func
+
+    viewport = week.annotate(
+        _x=Func("location", function="ST_X", output_field=FloatField()),
+        _y=Func("location", function="ST_Y", output_field=FloatField()),
+    ).filter(_x__gte=18.05, _x__lte=18.07, _y__gte=59.32, _y__lte=59.34)
+    for name, queryset in {
+        "week": week.order_by(),
+        "list page": listing,
+        "viewport": viewport.order_by().values_list("pk", "location"),
+    }.items():
+        plan = _plan(queryset)
+        assert "Seq Scan on scenes_observation" not in plan, (name, plan)

@@ -37,9 +37,9 @@ lint:
 pytest:
 	pytest -n 2
 
-## The API fuzzed much longer than in `make test` (schemathesis, three roles).
+## The API (schemathesis, three roles) and every form and import (hypothesis) fuzzed much longer than in `make test`.
 fuzz: setup
-	ODS_FUZZ_EXAMPLES=$${ODS_FUZZ_EXAMPLES:-200} pytest tests/test_api_fuzzing.py
+	ODS_FUZZ_EXAMPLES=$${ODS_FUZZ_EXAMPLES:-200} pytest tests/test_api_fuzzing.py tests/test_form_fuzzing.py
 
 ## Refresh the Swedish message catalogue after changing translatable text.
 messages:

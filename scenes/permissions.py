@@ -583,3 +583,23 @@ class ShareQuerySet(models.QuerySet):
                 ),
             )
         return self.filter(owned)
+
+
+class ImportJobQuerySet(models.QuerySet):
+    """An uploaded import and its preview are seen by the person who uploaded it, no one else
+    (the rows may hold text the model refuses, and nothing of them is saved yet)."""
+
+    def visible_to(self, user):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(user=user)
+
+
+def get_import_for_user(user, pk, kind: str, scene=None):
+    """The user's own import of this kind (at this scene), else 404."""
+    from .models import ImportJob
+
+    jobs = ImportJob.objects.filter(kind=kind)
+    if scene is not None:
+        jobs = jobs.filter(scene=scene)
+    return get_visible_or_404(jobs, user, pk)

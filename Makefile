@@ -32,6 +32,7 @@ lint:
 	ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	mypy .
 
 # Two processes (this machine has two cores): each has its own test database and Redis.
 pytest:

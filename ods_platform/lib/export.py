@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import tablib
 from django.http import HttpResponse
@@ -18,7 +19,7 @@ FORMATS = {
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value):
+def _safe(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
@@ -39,7 +40,7 @@ def unescape_formula(text: str) -> str:
 
 
 def table_response(
-    filename: str, headers: Sequence[str], rows: Iterable[Sequence], fmt: str
+    filename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]], fmt: str
 ) -> HttpResponse:
     """A download of the rows in the format asked for ('csv' or 'xlsx')."""
     if fmt not in FORMATS:
@@ -71,7 +72,7 @@ def sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def workbook(sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX workbook with one sheet per (title, headers, rows), cells defused as above."""
     book = tablib.Databook()
     taken: set[str] = set()
@@ -82,10 +83,13 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) ->
             cells = [_safe(v) for v in row][:width]
             data.append(cells + [""] * (width - len(cells)))
         book.add_sheet(data)
-    return book.export("xlsx")
+    content: bytes = book.export("xlsx")
+    return content
 
 
-def workbook_response(filename: str, sheets) -> HttpResponse:
+def workbook_response(
+    filename: str, sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]
+) -> HttpResponse:
     response = HttpResponse(workbook(sheets), content_type=FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -126,6 +126,7 @@ def test_the_upload_answers_at_once_with_a_progress_bar_and_parses_nothing(clien
     page = client.get(response["Location"]).content.decode()
     progress = reverse("scenes:observation_import_progress", args=[sergels.pk, job.pk])
     assert f'hx-get="{progress}"' in page and "<progress" in page
+    assert "htmx.min.js" in page  # the page loads htmx only while it polls
     assert 'name="confirm"' not in page
     box = client.get(progress)
     assert 'hx-trigger="every 1s"' in box.content.decode() and "HX-Refresh" not in box

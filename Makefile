@@ -32,14 +32,15 @@ lint:
 	ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	mypy .
 
 # Two processes (this machine has two cores): each has its own test database and Redis.
 pytest:
 	pytest -n 2
 
-## The API fuzzed much longer than in `make test` (schemathesis, three roles).
+## The API (schemathesis, three roles) and every form and import (hypothesis) fuzzed much longer than in `make test`.
 fuzz: setup
-	ODS_FUZZ_EXAMPLES=$${ODS_FUZZ_EXAMPLES:-200} pytest tests/test_api_fuzzing.py
+	ODS_FUZZ_EXAMPLES=$${ODS_FUZZ_EXAMPLES:-200} pytest tests/test_api_fuzzing.py tests/test_form_fuzzing.py
 
 ## Refresh the Swedish message catalogue after changing translatable text.
 messages:

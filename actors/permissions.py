@@ -6,7 +6,7 @@ reads memberships on its own. Each model's visibility is one queryset method her
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 
@@ -21,7 +21,7 @@ COUNTY_WIDE_ROLES = frozenset({"regional_coordinator", "evaluator"})
 COORDINATOR_ROLES = frozenset({"regional_coordinator", "coordinator"})
 
 
-def memberships_of(user) -> list[Membership]:
+def memberships_of(user: Any) -> list[Membership]:
     """The user's memberships, read once per request and kept on the user object."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -32,30 +32,30 @@ def memberships_of(user) -> list[Membership]:
     return cached
 
 
-def organisation_ids(user) -> frozenset[int]:
+def organisation_ids(user: Any) -> frozenset[int]:
     return frozenset(m.organisation_id for m in memberships_of(user))
 
 
-def reader_organisation_ids(user) -> frozenset[int]:
+def reader_organisation_ids(user: Any) -> frozenset[int]:
     """The organisations through which the user reads free text and rows kept to an
     organisation: all of theirs, except where their role is evaluator (STAD's evaluators
     read aggregates and never free text, whatever organisation they belong to)."""
     return frozenset(m.organisation_id for m in memberships_of(user) if m.role != "evaluator")
 
 
-def roles_of(user) -> frozenset[str]:
+def roles_of(user: Any) -> frozenset[str]:
     return frozenset(m.role for m in memberships_of(user))
 
 
-def is_county_wide(user) -> bool:
+def is_county_wide(user: Any) -> bool:
     return bool(roles_of(user) & COUNTY_WIDE_ROLES)
 
 
-def is_regional_coordinator(user) -> bool:
+def is_regional_coordinator(user: Any) -> bool:
     return "regional_coordinator" in roles_of(user)
 
 
-def coordinates(user, organisation_id: int) -> bool:
+def coordinates(user: Any, organisation_id: int) -> bool:
     """True when the user is a coordinator of that organisation, or a regional coordinator."""
     if is_regional_coordinator(user):
         return True
@@ -65,16 +65,16 @@ def coordinates(user, organisation_id: int) -> bool:
     )
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def visible_to(self, user: Any) -> Self:
         """The directory of actors is shared by every partner: all active organisations."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(is_active=True)
 
 
-class MembershipQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def visible_to(self, user: Any) -> Self:
         """Who works where: regional coordinators see everyone; others their colleagues."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
@@ -83,7 +83,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(organisation_id__in=organisation_ids(user))
 
 
-def get_organisation_for_user(user, pk) -> Organisation:
+def get_organisation_for_user(user: Any, pk: Any) -> Organisation:
     """The organisation with this id if the user may see it, else 404."""
     from .models import Organisation
 

@@ -10,13 +10,15 @@ every count goes through `ods_platform.lib.suppression`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from actors.permissions import is_county_wide, memberships_of
 
 
-def followup_municipality_ids(user) -> frozenset[int] | None:
+def followup_municipality_ids(user: Any) -> frozenset[int] | None:
     """The municipalities whose follow-up the user sees; None means the whole county."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -29,16 +31,16 @@ def followup_municipality_ids(user) -> frozenset[int] | None:
     )
 
 
-def may_follow_up(user) -> bool:
+def may_follow_up(user: Any) -> bool:
     ids = followup_municipality_ids(user)
     return ids is None or bool(ids)
 
 
-def may_follow_up_county(user) -> bool:
+def may_follow_up_county(user: Any) -> bool:
     return may_follow_up(user) and followup_municipality_ids(user) is None
 
 
-def followup_scenes(user, municipality_id: int | None = None):
+def followup_scenes(user: Any, municipality_id: int | None = None) -> Any:
     """The scenes a follow-up of the user covers (of one municipality when given): those
     they see, in the municipalities they follow up."""
     from scenes.models import Scene
@@ -52,7 +54,7 @@ def followup_scenes(user, municipality_id: int | None = None):
     return scenes
 
 
-def municipality_choices(user):
+def municipality_choices(user: Any) -> Any:
     """The municipalities the user may follow up one by one."""
     from actors.models import Organisation
 
@@ -61,7 +63,7 @@ def municipality_choices(user):
     return municipalities if allowed is None else municipalities.filter(pk__in=allowed)
 
 
-def get_scope_for_user(user, municipality_id=None):
+def get_scope_for_user(user: Any, municipality_id: Any = None) -> Any:
     """(the municipality or None for the county, its scenes) if the user may follow it up:
     403 for someone with no follow-up, 404 for a municipality they do not follow up; a
     municipality's coordinator always gets their own municipality."""

@@ -276,8 +276,15 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Finished reports (PDFs) live outside MEDIA_ROOT and are served only by the
 # permission-checked download view, never as plain media files.
 REPORTS_ROOT = Path(env.str("REPORTS_ROOT", default=str(BASE_DIR / "private" / "reports")))
+# Uploaded import files wait here, outside MEDIA_ROOT, until their check has run; no URL
+# serves them.
+IMPORTS_ROOT = Path(env.str("IMPORTS_ROOT", default=str(BASE_DIR / "private" / "imports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": IMPORTS_ROOT, "base_url": "/no-direct-access/"},
+    },
     "reports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": REPORTS_ROOT, "base_url": "/no-direct-access/"},
@@ -431,6 +438,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=5, minute=30),
         "options": {"expires": 12 * 60 * 60},
     },
+    # Imports: checks whose message never reached a worker are handed out again, and
+    # previews older than ODS_IMPORT_KEEP_MINUTES are removed with their rows and file.
+    "imports-sweep": {
+        "task": "scenes.tasks.sweep_imports",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     # Subscribed weekly and monthly lägesbilder, once per ended period.
     "reports-scheduled": {
         "task": "situation_reports.tasks.create_scheduled_reports",
@@ -487,6 +501,8 @@ ODS_REPORT_RETRY_BASE_S = env.float("ODS_REPORT_RETRY_BASE_S", default=15)
 ODS_REPORT_RETRY_MAX_S = env.float("ODS_REPORT_RETRY_MAX_S", default=600)
 ODS_REPORT_MAX_RETRIES = env.int("ODS_REPORT_MAX_RETRIES", default=30)
 # /healthz calls the report storage down when less than this is free (MB).
+# An uploaded import's preview (its rows and errors) is kept this long, then removed.
+ODS_IMPORT_KEEP_MINUTES = env.int("ODS_IMPORT_KEEP_MINUTES", default=60)
 ODS_REPORTS_MIN_FREE_MB = env.int("ODS_REPORTS_MIN_FREE_MB", default=200)
 # /healthz checks that the files of this many most recent finished reports are there.
 ODS_HEALTH_REPORT_FILES_CHECKED = env.int("ODS_HEALTH_REPORT_FILES_CHECKED", default=50)

@@ -255,7 +255,7 @@ def regional_section(user, today: date) -> Section:
     rising = []
     for pk in rising_ids[:TOP]:
         scene = names[pk]
-        scene.activity = figures[pk]
+        scene.activity = figures[pk]  # type: ignore[attr-defined]  # shown beside the scene
         rising.append(scene)
     overdue = Action.objects.visible_to(user).overdue(today)
     by_org = list(

@@ -107,6 +107,9 @@ os.environ["REDIS_URL"] = redis_server_instance.url()
 _reports_root = tempfile.mkdtemp(prefix="ods-test-reports-")
 atexit.register(shutil.rmtree, _reports_root, ignore_errors=True)
 os.environ["REPORTS_ROOT"] = _reports_root
+_imports_root = tempfile.mkdtemp(prefix="ods-test-imports-")
+atexit.register(shutil.rmtree, _imports_root, ignore_errors=True)
+os.environ["IMPORTS_ROOT"] = _imports_root
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made from
 # tests around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -60,7 +60,7 @@ def action_row(action: Action, with_case: bool = False) -> list:
         *lead,
         _("Action"),
         action.title,
-        action.method.name if action.method_id else "",
+        action.method.name if action.method is not None else "",
         action.responsible.name,
         _person(action.assignee),
         action.get_status_display(),
@@ -73,7 +73,7 @@ def action_row(action: Action, with_case: bool = False) -> list:
         _number(action.output_achieved),
         formatting.iso_datetime(action.created_at),
         _person(action.created_by),
-        action.organisation.name if action.organisation_id else "",
+        action.organisation.name if action.organisation is not None else "",
         action.description,  # None when the user may not read it: an empty cell
     ]
 
@@ -97,7 +97,7 @@ def update_row(update: ActionUpdate, action: Action, with_case: bool = False) ->
         _number(update.output_achieved),
         formatting.iso_datetime(update.written_at),
         _person(update.written_by),
-        update.organisation.name if update.organisation_id else "",
+        update.organisation.name if update.organisation is not None else "",
         update.text,  # None when the user may not read it
     ]
 

@@ -13,7 +13,7 @@ each model's path to its scene). What a user may do:
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -32,15 +32,15 @@ if TYPE_CHECKING:
 ACTION_ROLES = frozenset({"coordinator", "case_officer", "analyst"})
 
 
-class MethodQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class MethodQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any) -> Self:
         """The catalogue is shared knowledge: every signed-in user reads all of it."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.all()
 
 
-def managed_organisation_ids(user) -> list[int]:
+def managed_organisation_ids(user: Any) -> list[int]:
     """The organisations whose cases the user manages (as their coordinator)."""
     return [m.organisation_id for m in memberships_of(user) if m.role in COORDINATOR_ROLES]
 
@@ -48,7 +48,7 @@ def managed_organisation_ids(user) -> list[int]:
 class CaseQuerySet(SceneChildQuerySet):
     scene_lookup = "scene_id"
 
-    def manageable_by(self, user):
+    def manageable_by(self, user: Any) -> Any:
         """Visible cases the user may edit, move and add to (`can_manage_case` as a set)."""
         if is_regional_coordinator(user):
             return self.visible_to(user)
@@ -99,7 +99,7 @@ def overdue_condition(today: date, via: str = "") -> Q:
     return open_condition(via) & Q(**{f"{via}due_on__lt": today})
 
 
-def responsible_organisation_ids(user) -> list[int]:
+def responsible_organisation_ids(user: Any) -> list[int]:
     """The organisations whose actions the user works on (with a role that does)."""
     return [m.organisation_id for m in memberships_of(user) if m.role in ACTION_ROLES]
 
@@ -108,21 +108,21 @@ class ActionQuerySet(PrivateSceneChildQuerySet):
     scene_lookup = "case__scene_id"
     text_fields = ("description",)
 
-    def open(self):
+    def open(self) -> Self:
         return self.filter(open_condition())
 
-    def overdue(self, today: date):
+    def overdue(self, today: date) -> Any:
         return self.filter(overdue_condition(today))
 
-    def due_within(self, today: date, days: int):
+    def due_within(self, today: date, days: int) -> Any:
         """Open actions due from today up to `days` days ahead (not yet overdue)."""
         return self.open().filter(due_on__range=(today, today + timedelta(days=days)))
 
-    def responsible_of(self, user):
+    def responsible_of(self, user: Any) -> Any:
         """Visible actions whose responsible organisation the user works on actions for."""
         return self.visible_to(user).filter(responsible_id__in=responsible_organisation_ids(user))
 
-    def on_desk_of(self, user):
+    def on_desk_of(self, user: Any) -> Any:
         """The user's actions ("Mina åtgärder"): those of the organisations they work on
         actions for, and those assigned to them, among the actions they may see."""
         mine = Q(responsible_id__in=responsible_organisation_ids(user))
@@ -130,7 +130,7 @@ class ActionQuerySet(PrivateSceneChildQuerySet):
             mine |= Q(assignee_id=user.pk)
         return self.visible_to(user).filter(mine)
 
-    def updatable_by(self, user):
+    def updatable_by(self, user: Any) -> Any:
         """Visible actions the user may post updates on: those of the cases they manage and
         those of the organisations they work on actions for."""
         if is_regional_coordinator(user):
@@ -145,53 +145,55 @@ class ActionChildQuerySet(SceneChildQuerySet):
     scene_lookup = "action__case__scene_id"
 
 
-def works_on_actions(user) -> bool:
+def works_on_actions(user: Any) -> bool:
     """Whether the user has a role that works on their organisation's actions (the menu)."""
     return any(m.role in ACTION_ROLES for m in memberships_of(user))
 
 
-def can_edit_methods(user) -> bool:
+def can_edit_methods(user: Any) -> bool:
     return is_regional_coordinator(user)
 
 
-def can_create_case(user, scene: Scene) -> bool:
+def can_create_case(user: Any, scene: Scene) -> bool:
     return bool(case_owner_choices(user, scene))
 
 
-def case_owner_choices(user, scene: Scene) -> list[int]:
+def case_owner_choices(user: Any, scene: Scene) -> list[int]:
     """Team organisations the user may open a case for: those they coordinate."""
     if is_regional_coordinator(user):
         return [t.organisation_id for t in scene.team.all()]
     return [m.organisation_id for m in team_memberships(user, scene) if m.role in COORDINATOR_ROLES]
 
 
-def can_manage_case(user, case: Case) -> bool:
+def can_manage_case(user: Any, case: Case) -> bool:
     return is_regional_coordinator(user) or case.owner_id in managed_organisation_ids(user)
 
 
-def can_update_action(user, action: Action) -> bool:
+def can_update_action(user: Any, action: Action) -> bool:
     return can_manage_case(
         user, action.case
     ) or action.responsible_id in responsible_organisation_ids(user)
 
 
-def get_case_for_user(user, pk, *, manage=False) -> Case:
+def get_case_for_user(user: Any, pk: Any, *, manage: bool = False) -> Case:
     """The case if the user may see it (else 404) and manage it when asked (else 403)."""
     from .models import Case
 
-    case = get_visible_or_404(Case.objects.select_related("scene", "owner"), user, pk)
+    case: Case = get_visible_or_404(Case.objects.select_related("scene", "owner"), user, pk)
     # A case is visible exactly when its scene is: the scene is authorised for the user
     # (scenes.permissions.SceneChildQuerySet.in_scene).
-    case.scene._authorised_for = user.pk
+    setattr(case.scene, "_authorised_for", user.pk)  # noqa: B010
     if manage and not can_manage_case(user, case):
         raise PermissionDenied
     return case
 
 
-def get_action_for_user(user, pk, *, update=False, manage=False) -> Action:
+def get_action_for_user(
+    user: Any, pk: Any, *, update: bool = False, manage: bool = False
+) -> Action:
     from .models import Action
 
-    action = get_visible_or_404(
+    action: Action = get_visible_or_404(
         Action.objects.select_related("case", "case__scene", "responsible", "method"), user, pk
     )
     if manage and not can_manage_case(user, action.case):

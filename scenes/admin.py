@@ -18,10 +18,9 @@ class SceneAdmin(admin.ModelAdmin):
     list_display = ["name", "municipality", "status", "place_type", "identified_on", "closed_on"]
     list_filter = ["status", "place_type", "area_type"]
     search_fields = ["name", "municipality__name"]
-    fields = [
+    fields = readonly_fields = (
         "name", "municipality", "status", "area_type", "place_type", "identified_on", "closed_on",
-    ]  # fmt: skip
-    readonly_fields = fields
+    )  # fmt: skip
     actions = ["archive_scenes", "delete_selected"]
 
     def get_queryset(self, request):

@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, Transform
+from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, Q, Subquery
@@ -170,7 +172,7 @@ def within_file(observations: list[Observation | None]) -> dict[int, int]:
     for index, obs in enumerate(observations):
         if obs is None or obs.location is None or obs.occurred_at is None:
             continue
-        point = obs.location.transform(transform, clone=True)
+        point = cast(Point, obs.location.transform(transform, clone=True))
         items.append((obs.category, obs.occurred_at, index, point.x, point.y))
     items.sort()
     found: dict[int, int] = {}
@@ -229,12 +231,12 @@ def against_stored(observations: list[Observation | None], user) -> dict[int, Ca
     )
     by_category: dict[str, list] = {}
     for obs in stored:
-        point = obs.location.transform(transform, clone=True)
+        point = cast(Point, obs.location.transform(transform, clone=True))
         by_category.setdefault(obs.category, []).append((obs, point.x, point.y))
     found: dict[int, Candidate] = {}
     limit = distance_m()
     for index, obs in rows:
-        point = obs.location.transform(transform, clone=True)
+        point = cast(Point, obs.location.transform(transform, clone=True))
         best = None
         for other, ox, oy in by_category.get(obs.category, ()):
             if other.restricted and not (

@@ -1,27 +1,24 @@
-"""Importing observations from a CSV or XLSX file: upload and dry run, then confirm.
+"""Importing observations from a CSV or XLSX file: upload, check in the worker, confirm.
 
-The page works in two steps, and nothing is saved before the second:
+Nothing is saved before the confirm, and then all rows or none:
 
-1. Upload (dry run). tablib reads the file (XLSX when the bytes are a zip archive, otherwise
-   CSV in UTF-8 or, as Swedish Excel writes it, Windows-1252, separated by commas or
-   semicolons). Every row becomes an unsaved `Observation` for this scene, with the
-   organisation and the logging user taken from the request, never from the file, and
+1. Upload. The request checks the file's size and type by its content (uploads.py), stores
+   it privately and hands the check to a worker (import_jobs.py); the page shows a progress
+   bar at once.
+2. Check (dry run, in the worker). tablib reads the file (XLSX when the bytes are a zip
+   archive, otherwise CSV in UTF-8 or, as Swedish Excel writes it, Windows-1252, separated
+   by commas or semicolons). Every row becomes an unsaved `Observation` for this scene, with
+   the organisation and the logging user taken from the uploader, never from the file, and
    `full_clean()` runs the model's rules on it: the same rules as the form and the API. The
-   preview shows every row with its errors.
+   preview shows every row with its errors. Only when no row has an error are the rows kept
+   (on the job, never in the page) and the confirm offered.
+3. Confirm. Only the uploader can reach the job (404 for anyone else). With the job's row
+   and the scene's row locked, every row is validated again (the boundary, the sub-places or
+   the clock may have changed since the preview), and only if no row has an error are they
+   all created with one `bulk_create`, in one transaction that also spends the job. A second
+   confirm of the same job (a double click, a second tab) waits for the lock, finds the job
+   spent and imports nothing.
 
-2. Confirm. Only when no row has an error are the rows kept, in the server-side session
-   (never in the page): the page carries only a random token naming them. A file with errors
-   is not kept at all, so text the model refuses, such as a personal identity number, is
-   never stored anywhere. A confirm whose token, user or scene does not match the pending
-   import changes nothing. Otherwise, with the scene row locked, every row is validated
-   again (the boundary, the sub-places or the clock may have changed since the preview),
-   and only if no row has an error are they all created with one `bulk_create`, in one
-   transaction that also spends the token. A second confirm of the same token (a double
-   click, a second tab) waits for the lock, reads the session again from its store, finds
-   the token spent and imports nothing.
-
-Asking for the file again at confirm would have been the other safe design; the session
-keeps the confirm to one click and trusts nothing the client sends back except the token.
 Headings and choices are accepted in Swedish and in English (the export writes them in the
 user's language) and choices also by their stored codes.
 """
@@ -32,8 +29,6 @@ import csv
 import io
 import math
 import re
-import secrets
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -43,34 +38,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, table_response, unescape_formula
 from ods_platform.lib.localtime import aware_local
 
-from . import duplicates, permissions, services
-from .models import AffectedGroup, Category, Observation, Scene, Source
+from . import duplicates, import_jobs, permissions, services, uploads
+from .models import AffectedGroup, Category, ImportJob, Observation, Scene, Source
 from .tables import COLUMNS, DUPLICATE_OF, KEYS, ORGANISATION
 
-MAX_UPLOAD_MB = 5
-MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_UPLOAD_MB = uploads.MAX_UPLOAD_MB
+MAX_UPLOAD_BYTES = uploads.MAX_UPLOAD_BYTES
 MAX_ROWS = 5000
-# An XLSX file is a zip archive: refuse one that unpacks to far more than a workbook of
-# MAX_ROWS rows could need, before openpyxl reads it.
-MAX_XLSX_UNPACKED_BYTES = 60 * 1024 * 1024
-SESSION_KEY = "ods_observation_import"
 # The preview's error summary lists at most this many rows; the table shows all of them.
 SUMMARY_LIMIT = 50
 
-_ZIP_MAGIC = b"PK\x03\x04"
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -122,14 +113,12 @@ def _load_dataset(content: bytes) -> tablib.Dataset:
         ),
         "unreadable",
     )
-    if content.startswith(_ZIP_MAGIC):
+    if content.startswith(uploads.ZIP_MAGIC):
+        # (checked on the upload already; again here, before openpyxl opens it)
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            raise unreadable from None
-        if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise ImportFileError(_("The workbook is too large when unpacked."), "too_large")
+            uploads.check_xlsx(content)
+        except ValidationError as error:
+            raise ImportFileError(" ".join(error.messages), error.code or "unreadable") from None
         try:
             return tablib.Dataset().load(io.BytesIO(content), format="xlsx")
         except tablib.InvalidDimensions:
@@ -423,7 +412,10 @@ def _duplicate_notes(rows: list[list], checked, user) -> dict[int, list[str]]:
     numbers = [number for number, _cells in rows]
     notes: dict[int, list[str]] = {}
     for index, earlier in duplicates.within_file(observations).items():
-        if duplicates.exact_copy(observations[index], observations[earlier]):
+        this, that = observations[index], observations[earlier]
+        if this is None or that is None:  # within_file pairs valid rows only
+            continue
+        if duplicates.exact_copy(this, that):
             text = _("exact copy of row %(row)d") % {"row": numbers[earlier]}
         else:
             text = _("possible duplicate of row %(row)d") % {"row": numbers[earlier]}
@@ -440,6 +432,40 @@ def _duplicate_notes(rows: list[list], checked, user) -> dict[int, list[str]]:
     return notes
 
 
+# --- The check, in the worker -----------------------------------------------------------------
+
+
+def _serialised(results: list[RowResult]) -> dict:
+    failed = [r for r in results if r.errors]
+    return {
+        "rows": [
+            {
+                "number": r.number,
+                "cells": r.cells,
+                "errors": [list(e) for e in r.errors],
+                "duplicate_notes": [str(note) for note in r.duplicate_notes],
+            }
+            for r in results
+        ],
+        "ok_count": len(results) - len(failed),
+        "error_count": len(failed),
+    }
+
+
+def check_job(job, content: bytes, progress) -> tuple[dict, list | None]:
+    """The preview of an uploaded file, and its rows when every row may be imported (run by
+    `scenes.tasks.check_import`). Raises ImportFileError for a file that cannot be read and
+    PermissionDenied when the uploader may no longer log observations at the scene."""
+    if not permissions.can_log_observation(job.user, job.scene):
+        raise PermissionDenied
+    rows = read_rows(content)
+    progress(40)
+    results = validate_rows(job.scene, job.user, _organisation(job.user, job.scene), rows)
+    preview = _serialised(results)
+    # Only a file without errors keeps its rows: one with errors can never be confirmed.
+    return preview, (rows if not preview["error_count"] else None)
+
+
 # --- The page -------------------------------------------------------------------------------
 
 
@@ -450,7 +476,8 @@ class ObservationImportForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
-    rows: list[list] | None = None
+    file_type: str = ""
+    content: bytes = b""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -461,16 +488,7 @@ class ObservationImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(limit)d MB. Split it into smaller files.")
-                % {"limit": MAX_UPLOAD_MB},
-                code="too_large",
-            )
-        try:
-            self.rows = read_rows(upload.read(MAX_UPLOAD_BYTES + 1))
-        except ImportFileError as exc:
-            raise ValidationError(exc.message, code=exc.code) from None
+        self.file_type, self.content = uploads.check_upload(upload)
         return upload
 
 
@@ -488,7 +506,7 @@ def _column_help(scene):
     }
 
 
-def _render(request, scene, form, *, results=None, token=None, filename="", confirm_error=""):
+def _render(request, scene, form, *, job=None, results=None, confirm_error="", status=200):
     context = {
         "scene": scene,
         "form": form,
@@ -497,20 +515,27 @@ def _render(request, scene, form, *, results=None, token=None, filename="", conf
         "help": _column_help(scene),
         "max_rows": MAX_ROWS,
         "confirm_error": confirm_error,
+        "job": job,
     }
+    if job is not None and job.is_checking:
+        context["progress_url"] = reverse(
+            "scenes:observation_import_progress", args=[scene.pk, job.pk]
+        )
+    if job is not None and job.status == ImportJob.Status.FAILED:
+        context["file_error"] = job.error
     if results is not None:
-        failed = [r for r in results if r.errors]
+        failed = [r for r in results["rows"] if r["errors"]]
         context.update(
-            results=results,
-            ok_count=len(results) - len(failed),
-            error_count=len(failed),
+            results=results["rows"],
+            ok_count=results["ok_count"],
+            error_count=results["error_count"],
             summary=failed[:SUMMARY_LIMIT],
             summary_more=max(len(failed) - SUMMARY_LIMIT, 0),
-            duplicate_count=sum(1 for r in results if r.duplicate_notes),
-            token=token if not failed else None,
-            filename=filename,
+            duplicate_count=sum(1 for r in results["rows"] if r.get("duplicate_notes")),
+            token=str(job.pk) if job is not None and import_jobs.confirmable(job) else None,
+            filename=job.filename if job is not None else "",
         )
-    return render(request, "scenes/observation_import.html", context)
+    return render(request, "scenes/observation_import.html", context, status=status)
 
 
 @login_required
@@ -522,63 +547,72 @@ def observation_import(request, pk):
         if fmt in FORMATS:
             return table_response("observationer-mall", [c.label for c in COLUMNS], [], fmt)
         return _render(request, scene, ObservationImportForm())
-    if "token" in request.POST:
-        return _confirm(request, scene)
     form = ObservationImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render(request, scene, form)
-    results = validate_rows(scene, request.user, _organisation(request.user, scene), form.rows)
-    filename = form.cleaned_data["file"].name[:200]
-    # A new upload replaces any earlier pending import. Only a file without errors is kept,
-    # so that text the model refuses (a personal identity number) is never stored, not
-    # even in the session.
-    request.session.pop(SESSION_KEY, None)
-    token = None
-    if not any(r.errors for r in results):
-        token = secrets.token_urlsafe(24)
-        request.session[SESSION_KEY] = {
-            "token": token,
-            "scene": scene.pk,
-            "user": request.user.pk,
-            "filename": filename,
-            "rows": form.rows,
-        }
-    return _render(
-        request, scene, ObservationImportForm(), results=results, token=token, filename=filename
+    job = import_jobs.start(
+        request.user,
+        kind=ImportJob.Kind.OBSERVATIONS,
+        scene=scene,
+        upload=form.cleaned_data["file"],
+        file_type=form.file_type,
+        content=form.content,
+    )
+    return redirect("scenes:observation_import_job", scene.pk, job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def observation_import_job(request, pk, job):
+    """An upload being checked (a progress bar), its preview, and the confirm."""
+    scene, job = _scene_and_job(request, pk, job)
+    if request.method == "POST":
+        return _confirm(request, scene, job)
+    if job.is_checking or job.status == ImportJob.Status.FAILED:
+        return _render(request, scene, ObservationImportForm(), job=job)
+    if job.results and not job.is_expired():
+        return _render(request, scene, ObservationImportForm(), job=job, results=job.results)
+    return _expired(request, scene)
+
+
+@login_required
+@require_GET
+def observation_import_progress(request, pk, job):
+    scene, job = _scene_and_job(request, pk, job)
+    return import_jobs.progress_response(
+        request,
+        job,
+        reverse("scenes:observation_import_progress", args=[scene.pk, job.pk]),
+        reverse("scenes:observation_import_job", args=[scene.pk, job.pk]),
     )
 
 
-def _pending(session_data, token: str, scene, user) -> dict | None:
-    """The pending import the token names, if it is this user's at this scene."""
-    pending = session_data.get(SESSION_KEY)
-    if (
-        not isinstance(pending, dict)
-        or not token
-        or not secrets.compare_digest(str(pending.get("token", "")).encode(), token.encode())
-        or pending.get("scene") != scene.pk
-        or pending.get("user") != user.pk
-    ):
-        return None
-    return pending
+def _scene_and_job(request, pk, job_id):
+    """The scene and the user's own upload to it (404 for anyone else's, whoever asks); 403
+    if the uploader may no longer log observations there."""
+    scene = permissions.get_scene_for_user(request.user, pk)
+    job = permissions.get_import_for_user(request.user, job_id, ImportJob.Kind.OBSERVATIONS, scene)
+    if not permissions.can_log_observation(request.user, scene):
+        raise PermissionDenied
+    return scene, job
 
 
-def _confirm(request, scene):
-    token = request.POST.get("token", "")
-    if _pending(request.session, token, scene, request.user) is None:
-        return _expired(request, scene)
+def _confirm(request, scene, job):
     organisation = _organisation(request.user, scene)
     with transaction.atomic():
-        # The lock orders two confirms of one import, and the session is read again from
-        # its store under it: the second confirm finds the token spent by the first.
-        locked = Scene.objects.select_for_update().get(pk=scene.pk)
-        pending = _pending(request.session.load(), token, scene, request.user)
-        if pending is None:
+        # The job's row orders two confirms of one import: the second finds it spent.
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not import_jobs.confirmable(locked):
             return _expired(request, scene)
-        results = validate_rows(locked, request.user, organisation, pending["rows"], dry_run=False)
+        scene = Scene.objects.select_for_update().get(pk=scene.pk)
+        results = validate_rows(scene, request.user, organisation, locked.rows, dry_run=False)
         failed = any(r.errors for r in results)
         # Spent either way: after an error the corrected file is uploaded again.
-        request.session.pop(SESSION_KEY, None)
-        request.session.save()
+        locked.rows = None
+        locked.results = _serialised(results) if failed else None
+        locked.status = ImportJob.Status.SPENT if failed else ImportJob.Status.IMPORTED
+        locked.confirmed_at = None if failed else timezone.now()
+        locked.save(update_fields=["rows", "results", "status", "confirmed_at"])
     if failed:
         messages.error(
             request,
@@ -587,13 +621,7 @@ def _confirm(request, scene):
                 "upload it again."
             ),
         )
-        return _render(
-            request,
-            scene,
-            ObservationImportForm(),
-            results=results,
-            filename=pending.get("filename", ""),
-        )
+        return _render(request, scene, ObservationImportForm(), job=locked, results=locked.results)
     messages.success(
         request,
         ngettext(

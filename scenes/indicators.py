@@ -1,11 +1,12 @@
 """Indicators: their list, periods and numbers as people write them, and the CSV/XLSX import.
 
-The import works like the observation import (scenes/imports.py, whose file reading it uses):
-upload and dry run first, then confirm, nothing saved before the confirm, and then all rows
-or none. A file holds one value per row: the indicator's name, the scene or the municipality
-it is about, the period, the value and optionally the unit, source, whether lower is better
-and a note. Each row is checked before anything is saved, and the preview lists every row
-with what would happen to it or why it cannot:
+The import works like the observation import (scenes/imports.py, whose file reading it uses,
+and import_jobs.py): upload, then the dry run in a worker with a progress bar, then confirm;
+nothing saved before the confirm, and then all rows or none. A file holds one value per row:
+the indicator's name, the scene or the municipality it is about, the period, the value and
+optionally the unit, source, whether lower is better and a note. Each row is checked before
+anything is saved, and the preview lists every row with what would happen to it or why it
+cannot:
 
 - the scene (by name or number) or municipality (by name or four-digit code) must be one the
   user sees ("unknown scene") and may add values to;
@@ -24,24 +25,23 @@ period). Every value keeps its source, who imported it and the file's name.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import FileExtensionValidator
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from actors.models import Organisation
 from actors.permissions import memberships_of
@@ -49,11 +49,12 @@ from audit.reads import noting, record_read
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, table_response
 
-from . import permissions
+from . import import_jobs, permissions, uploads
 from .filtersets import IndicatorFilterSet
-from .imports import MAX_ROWS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, ImportFileError, _norm, read_table
+from .imports import MAX_ROWS, MAX_UPLOAD_MB, _norm, read_table
 from .models import (
     EARLIEST_PERIOD,
+    ImportJob,
     Indicator,
     IndicatorLevel,
     IndicatorValue,
@@ -62,7 +63,6 @@ from .models import (
     period_bounds,
 )
 
-SESSION_KEY = "ods_indicator_import"
 SUMMARY_LIMIT = 50
 PAGE_SIZE = 100
 
@@ -468,6 +468,34 @@ def save_rows(user, rows: list[list], filename: str) -> tuple[list[RowResult], i
     return results, len(new)
 
 
+# --- The check, in the worker -----------------------------------------------------------------
+
+
+def check_job(job, content: bytes, progress) -> tuple[dict, list | None]:
+    """The preview of an uploaded file, and its rows when they may be imported (run by
+    `scenes.tasks.check_import`). Raises ImportFileError for a file that cannot be read and
+    PermissionDenied when the uploader may no longer import."""
+    if not may_import(job.user):
+        raise PermissionDenied
+    rows = read_table(content, COLUMNS)
+    progress(40)
+    results = check_rows(job.user, rows, job.filename)
+    failed = [r for r in results if r.errors]
+    new = [r for r in results if r.value is not None]
+    preview = {
+        "rows": [
+            {"number": r.number, "cells": r.cells, "errors": [list(e) for e in r.errors],
+             "outcome": r.outcome}
+            for r in results
+        ],
+        "new_count": len(new),
+        "unchanged_count": sum(1 for r in results if r.outcome == "unchanged"),
+        "new_indicators": len({r.series for r in new if r.value.indicator.pk is None}),
+        "error_count": len(failed),
+    }  # fmt: skip
+    return preview, (rows if not failed and new else None)
+
+
 # --- Pages ----------------------------------------------------------------------------------
 
 
@@ -477,7 +505,8 @@ class IndicatorImportForm(forms.Form):
         validators=[FileExtensionValidator(["csv", "xlsx"])],
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
-    rows: list[list] | None = None
+    file_type: str = ""
+    content: bytes = b""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -488,16 +517,7 @@ class IndicatorImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(limit)d MB. Split it into smaller files.")
-                % {"limit": MAX_UPLOAD_MB},
-                code="too_large",
-            )
-        try:
-            self.rows = read_table(upload.read(MAX_UPLOAD_BYTES + 1), COLUMNS)
-        except ImportFileError as exc:
-            raise ValidationError(exc.message, code=exc.code) from None
+        self.file_type, self.content = uploads.check_upload(upload)
         return upload
 
 
@@ -508,22 +528,25 @@ def may_import(user) -> bool:
     )
 
 
-def _render_import(request, form, *, results=None, token=None, filename="", confirm_error=""):
+def _render_import(request, form, *, job=None, results=None, confirm_error=""):
     context = {"form": form, "columns": COLUMNS, "confirm_error": confirm_error,
-               "max_rows": MAX_ROWS}  # fmt: skip
+               "max_rows": MAX_ROWS, "job": job}  # fmt: skip
+    if job is not None and job.is_checking:
+        context["progress_url"] = reverse("scenes:indicator_import_progress", args=[job.pk])
+    if job is not None and job.status == ImportJob.Status.FAILED:
+        context["file_error"] = job.error
     if results is not None:
-        failed = [r for r in results if r.errors]
-        new = [r for r in results if r.value is not None]
+        failed = [r for r in results["rows"] if r["errors"]]
         context.update(
-            results=results,
-            new_count=len(new),
-            unchanged_count=sum(1 for r in results if r.outcome == "unchanged"),
-            new_indicators=len({r.series for r in new if r.value.indicator.pk is None}),
-            error_count=len(failed),
+            results=results["rows"],
+            new_count=results["new_count"],
+            unchanged_count=results["unchanged_count"],
+            new_indicators=results["new_indicators"],
+            error_count=results["error_count"],
             summary=failed[:SUMMARY_LIMIT],
             summary_more=max(len(failed) - SUMMARY_LIMIT, 0),
-            token=token if not failed and new else None,
-            filename=filename,
+            token=str(job.pk) if job is not None and import_jobs.confirmable(job) else None,
+            filename=job.filename if job is not None else "",
         )
     return render(request, "scenes/indicator_import.html", context)
 
@@ -538,63 +561,88 @@ def indicator_import(request):
         if fmt in FORMATS:
             return table_response("indikatorer-mall", [c.label for c in COLUMNS], [], fmt)
         return _render_import(request, IndicatorImportForm())
-    if "token" in request.POST:
-        return _confirm(request)
     form = IndicatorImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_import(request, form)
-    filename = form.cleaned_data["file"].name[:200]
-    results = check_rows(request.user, form.rows, filename)
-    request.session.pop(SESSION_KEY, None)
-    token = None
-    if not any(r.errors for r in results) and any(r.value is not None for r in results):
-        token = secrets.token_urlsafe(24)
-        request.session[SESSION_KEY] = {
-            "token": token, "user": request.user.pk, "filename": filename, "rows": form.rows,
-        }  # fmt: skip
-    return _render_import(
-        request, IndicatorImportForm(), results=results, token=token, filename=filename
+    job = import_jobs.start(
+        request.user,
+        kind=ImportJob.Kind.INDICATORS,
+        upload=form.cleaned_data["file"],
+        file_type=form.file_type,
+        content=form.content,
+    )
+    return redirect("scenes:indicator_import_job", job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_import_job(request, job):
+    """An upload being checked (a progress bar), its preview, and the confirm."""
+    job = permissions.get_import_for_user(request.user, job, ImportJob.Kind.INDICATORS)
+    if request.method == "POST":
+        return _confirm(request, job)
+    if job.is_checking or job.status == ImportJob.Status.FAILED:
+        return _render_import(request, IndicatorImportForm(), job=job)
+    if job.results and not job.is_expired():
+        return _render_import(request, IndicatorImportForm(), job=job, results=job.results)
+    return _render_import(request, IndicatorImportForm(), confirm_error=_expired_message())
+
+
+@login_required
+@require_GET
+def indicator_import_progress(request, job):
+    job = permissions.get_import_for_user(request.user, job, ImportJob.Kind.INDICATORS)
+    return import_jobs.progress_response(
+        request,
+        job,
+        reverse("scenes:indicator_import_progress", args=[job.pk]),
+        reverse("scenes:indicator_import_job", args=[job.pk]),
     )
 
 
-def _pending(session_data, token: str, user) -> dict | None:
-    pending = session_data.get(SESSION_KEY)
-    if (
-        not isinstance(pending, dict)
-        or not token
-        or not secrets.compare_digest(str(pending.get("token", "")).encode(), token.encode())
-        or pending.get("user") != user.pk
-    ):
-        return None
-    return pending
+def _expired_message() -> str:
+    return _("The preview is no longer available or belongs to another upload. Nothing was "
+             "imported. Upload the file again.")  # fmt: skip
 
 
-def _confirm(request):
-    token = request.POST.get("token", "")
-    expired = _("The preview is no longer available or belongs to another upload. Nothing was "
-                "imported. Upload the file again.")  # fmt: skip
-    if _pending(request.session, token, request.user) is None:
-        return _render_import(request, IndicatorImportForm(), confirm_error=expired)
+def _confirm(request, job):
     try:
         with transaction.atomic():
-            # The user's row orders two confirms of one import; the session is read again
-            # from its store under the lock, so the second finds the token spent.
-            get_user_model().objects.select_for_update().get(pk=request.user.pk)
-            pending = _pending(request.session.load(), token, request.user)
-            if pending is None:
-                return _render_import(request, IndicatorImportForm(), confirm_error=expired)
-            results, saved = save_rows(request.user, pending["rows"], pending["filename"])
-            request.session.pop(SESSION_KEY, None)
-            request.session.save()
+            # The job's row orders two confirms of one import: the second finds it spent.
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if not import_jobs.confirmable(locked):
+                return _render_import(
+                    request, IndicatorImportForm(), confirm_error=_expired_message()
+                )
+            results, saved = save_rows(request.user, locked.rows, locked.filename)
+            failed = any(r.errors for r in results)
+            locked.rows = None
+            locked.status = ImportJob.Status.SPENT if failed else ImportJob.Status.IMPORTED
+            locked.confirmed_at = None if failed else timezone.now()
+            if failed:
+                locked.results = {
+                    "rows": [
+                        {"number": r.number, "cells": r.cells, "outcome": r.outcome,
+                         "errors": [list(e) for e in r.errors]}
+                        for r in results
+                    ],
+                    "new_count": 0, "unchanged_count": 0, "new_indicators": 0,
+                    "error_count": sum(1 for r in results if r.errors),
+                }  # fmt: skip
+            else:
+                locked.results = None
+            locked.save(update_fields=["rows", "results", "status", "confirmed_at"])
     except IntegrityError:
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows=None, results=None, status=ImportJob.Status.SPENT
+        )
         messages.error(request, _("Nothing was imported: the values changed meanwhile. Upload "
                                   "the file again."))  # fmt: skip
         return redirect("scenes:indicator_import")
-    if any(r.errors for r in results):
+    if failed:
         messages.error(request, _("Nothing was imported: some rows are no longer valid. Correct "
                                   "the file and upload it again."))  # fmt: skip
-        return _render_import(request, IndicatorImportForm(), results=results,
-                              filename=pending["filename"])  # fmt: skip
+        return _render_import(request, IndicatorImportForm(), job=locked, results=locked.results)
     messages.success(
         request,
         ngettext("%(count)d value was imported.", "%(count)d values were imported.", saved)

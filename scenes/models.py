@@ -4,7 +4,9 @@ Geometries are stored in WGS 84 (SRID 4326) for the maps; distances and grids ar
 SWEREF 99 TM (SRID 3006, metres).
 """
 
+import contextlib
 import threading
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -28,6 +31,7 @@ from ods_platform.lib.personnummer import contains_identity_number
 from ods_platform.lib.plain import MIN_DATE, PlainInput
 
 from .permissions import (
+    ImportJobQuerySet,
     IndicatorQuerySet,
     IndicatorValueQuerySet,
     ObservationQuerySet,
@@ -695,7 +699,7 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def duplicate_problem(self, original) -> str:
+    def duplicate_problem(self, original) -> str | Promise:
         """Why this observation cannot be a duplicate of `original` ("" when it can): the
         same scene, not itself, no chains (the original is no duplicate, this one has none),
         and the original seen by everyone who sees this one (a row kept to an organisation
@@ -1014,6 +1018,102 @@ class Share(PlainInput, models.Model):
     def is_active(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.ended_at is None and (self.ends_on is None or self.ends_on >= today)
+
+
+def import_storage():
+    """The private storage for uploaded import files (settings.STORAGES["imports"])."""
+    from django.core.files.storage import storages
+
+    return storages["imports"]
+
+
+def import_path(job: "ImportJob", filename: str) -> str:
+    return f"{job.kind}/{job.pk}.{job.file_type}"
+
+
+class ImportJob(PlainInput, models.Model):
+    """One uploaded import file (observations or indicator values) and its check.
+
+    The upload is checked for size and type on the request, stored on the private `imports`
+    storage and checked by a worker (`scenes.tasks.check_import`): the file is parsed, every
+    row validated as a dry run, and the preview (`results`) and, when every row is valid, the
+    rows to save (`rows`) are written here; the file itself is removed once it has been read.
+    Confirming saves the rows on the request (at most `MAX_ROWS`, validated again). The
+    preview and the rows are removed at the confirm or after `ODS_IMPORT_KEEP_MINUTES`, and
+    never reach the audit trail. Only the person who uploaded a file sees its job.
+    """
+
+    class Kind(models.TextChoices):
+        OBSERVATIONS = "observations", _("Observations")
+        INDICATORS = "indicators", _("Indicator values")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a free worker")
+        RUNNING = "running", _("Being checked")
+        READY = "ready", _("Checked")
+        FAILED = "failed", _("Could not be read")
+        IMPORTED = "imported", _("Imported")
+        SPENT = "spent", _("No longer available")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="sv"
+    )
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    file_type = models.CharField(
+        _("file type"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")]
+    )
+    file = models.FileField(
+        _("file"), storage=import_storage, upload_to=import_path, blank=True, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    results = models.JSONField(_("preview"), null=True, blank=True, editable=False)
+    rows = models.JSONField(_("rows"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(_("handed to the workers"), null=True, blank=True)
+    started_at = models.DateTimeField(_("check started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        triggers = [audited(exclude=("results", "rows", "progress"))]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.filename}"
+
+    @property
+    def is_checking(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(minutes=settings.ODS_IMPORT_KEEP_MINUTES)
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def remove_file(self) -> None:
+        """The uploaded file, removed (it is not needed once it has been read)."""
+        if self.file.name:
+            with contextlib.suppress(OSError):
+                self.file.storage.delete(self.file.name)
+            self.file.name = ""
 
 
 # The per-scene observation rollup lives in its own module (rollups.py); imported here so

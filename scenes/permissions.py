@@ -27,7 +27,8 @@ export, API answer and report through the models' querysets:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -61,7 +62,7 @@ TEAM_PERMISSIONS = ("view_scene", "log_observation")
 ARCHIVED_STATUS = "avvecklad"
 
 
-def visible_scene_ids(user):
+def visible_scene_ids(user: Any) -> Any:
     """The ids of the scenes the user may see, as a subquery; None means every scene."""
     from .models import SceneGroupObjectPermission
 
@@ -73,7 +74,7 @@ def visible_scene_ids(user):
     ).values("content_object_id")
 
 
-def _team_scene_ids(user, roles):
+def _team_scene_ids(user: Any, roles: Any) -> Any:
     """The scenes on whose team the user works in one of `roles`, as a subquery."""
     from .models import SceneGroupObjectPermission
 
@@ -83,36 +84,36 @@ def _team_scene_ids(user, roles):
     ).values("content_object_id")
 
 
-class SceneQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class SceneQuerySet(models.QuerySet["Scene"]):
+    def visible_to(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         ids = visible_scene_ids(user)
         return self if ids is None else self.filter(pk__in=ids)
 
-    def loggable_by(self, user):
+    def loggable_by(self, user: Any) -> Self:
         """The scenes where the user may log observations (`can_log_observation` as a set)."""
         if is_regional_coordinator(user):
             return self.visible_to(user)
         return self.visible_to(user).filter(pk__in=_team_scene_ids(user, LOGGING_ROLES))
 
-    def editable_by(self, user):
+    def editable_by(self, user: Any) -> Self:
         """The scenes the user may edit, with their team and sub-places (`can_edit_scene`)."""
         if is_regional_coordinator(user):
             return self.visible_to(user)
         return self.visible_to(user).filter(pk__in=_team_scene_ids(user, COORDINATOR_ROLES))
 
-    def active(self):
+    def active(self) -> Self:
         """Scenes that are not archived (status Avvecklad): what default lists, maps, the
         observation form and the start pages show. Archived scenes keep their history and
         their pages; lists show them when asked ("Visa avvecklade")."""
         return self.exclude(status=ARCHIVED_STATUS)
 
-    def archived(self):
+    def archived(self) -> Self:
         return self.filter(status=ARCHIVED_STATUS)
 
 
-class SceneChildQuerySet(models.QuerySet):
+class SceneChildQuerySet(models.QuerySet[Any]):
     """For models that hang on a scene: visible exactly when their scene is.
 
     `scene_lookup` is the path from the model to the scene's id; models further down (a SARA
@@ -120,13 +121,13 @@ class SceneChildQuerySet(models.QuerySet):
 
     scene_lookup = "scene_id"
 
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         ids = visible_scene_ids(user)
         return self if ids is None else self.filter(**{f"{self.scene_lookup}__in": ids})
 
-    def in_scene(self, user, scene):
+    def in_scene(self, user: Any, scene: Any) -> Self:
         """`visible_to(user)` within one scene, for a scene `get_scene_for_user` gave this
         user: the scene is already authorised, so the scene-id subquery of `visible_to` is
         not repeated for every row (it was re-run per row inside the big aggregates); the
@@ -137,19 +138,25 @@ class SceneChildQuerySet(models.QuerySet):
             return self.visible_to(user).filter(**{self.scene_lookup: scene.pk})
         return self._row_rules(user, self.filter(**{self.scene_lookup: scene.pk}))
 
-    def _row_rules(self, user, rows):
+    def _row_rules(self, user: Any, rows: Self) -> Self:
         return rows
 
 
 # --- Free text and rows kept to an organisation ------------------------------------------
 
 
-class GuardedTextIterable(ModelIterable):
+if TYPE_CHECKING:
+    _ModelIterable = ModelIterable[Any]
+else:  # not subscriptable at run time
+    _ModelIterable = ModelIterable
+
+
+class GuardedTextIterable(_ModelIterable):
     """Model instances whose hidden free text is None (it was never read from the database)
     and that refuse to be saved (they are for showing; fetch the row again to change it)."""
 
-    def __iter__(self):
-        fields = self.queryset.text_fields
+    def __iter__(self) -> Any:
+        fields: list[str] = cast(Any, self.queryset).text_fields
         for obj in super().__iter__():
             for name in fields:
                 obj.__dict__[name] = getattr(obj, f"_shown_{name}")
@@ -158,7 +165,7 @@ class GuardedTextIterable(ModelIterable):
             yield obj
 
 
-def active_shares(model, readers, today=None):
+def active_shares(model: Any, readers: Any, today: Any = None) -> Any:
     """Ids of the rows of `model` shared with one of `readers` now, as a subquery."""
     from django.contrib.contenttypes.models import ContentType
 
@@ -188,16 +195,16 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
     logged_lookup = "created_at"
     keepable = False
 
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         return self._row_rules(user, super().visible_to(user))
 
-    def _row_rules(self, user, rows):
+    def _row_rules(self, user: Any, rows: Self) -> Self:
         readers = sorted(reader_organisation_ids(user))
         if self.keepable:
             rows = rows.filter(self.kept_rows_visible_q(readers))
         return rows._guard_text(readers) if self.text_fields else rows
 
-    def kept_rows_visible_q(self, readers) -> Q:
+    def kept_rows_visible_q(self, readers: Any) -> Q:
         """The rows a reader of `readers` may see: not kept, kept by theirs, or shared with
         theirs now."""
         return (
@@ -206,7 +213,7 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
             | Q(pk__in=active_shares(self.model, readers))
         )
 
-    def text_readable_q(self, readers) -> Q:
+    def text_readable_q(self, readers: Any) -> Q:
         from .models import SceneTeam
 
         if not readers:
@@ -223,7 +230,7 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
             readable |= Q(pk__in=active_shares(self.model, readers))
         return readable
 
-    def _guard_text(self, readers):
+    def _guard_text(self, readers: Any) -> Self:
         readable = self.text_readable_q(readers)
         rows = self.defer(*self.text_fields).annotate(
             _text_readable=Case(When(readable, then=Value(True)), default=Value(False)),
@@ -235,7 +242,7 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
         rows._iterable_class = GuardedTextIterable
         return rows
 
-    def shared(self):
+    def shared(self) -> Any:
         """The rows that are not kept to an organisation: what a document shown to everyone
         who sees the scene (a lägesbild) may count."""
         return self.filter(restricted=False) if self.keepable else self
@@ -245,21 +252,21 @@ class ObservationQuerySet(PrivateSceneChildQuerySet):
     text_fields = ("description",)
     keepable = True
 
-    def counted(self):
+    def counted(self) -> Self:
         """The observations that count as events: duplicates (linked to the observation
         they repeat) are kept and listed, but counted nowhere. Every count, hotspot, map,
         trend, lägesbild, follow-up figure and effect measure goes through this."""
         return self.filter(duplicate_of__isnull=True)
 
 
-def countable_observations_q(user, via: str = "observations__") -> Q:
+def countable_observations_q(user: Any, via: str = "observations__") -> Q:
     """For counting a scene's observations through the relation (`via`): those the user may
     count, leaving out rows kept by other organisations (rows shared with the user's are
     left out of such counts too; their pages show them) and duplicates."""
     return Q(**{f"{via}duplicate_of__isnull": True}) & countable_kept_q(user, via)
 
 
-def countable_kept_q(user, via: str = "observations__") -> Q:
+def countable_kept_q(user: Any, via: str = "observations__") -> Q:
     """The kept-row half of `countable_observations_q`: rows not kept to an organisation, and
     those kept by the user's own. Also the rule for the per-scene rollup (scenes/rollups.py),
     whose rows have the same `restricted` and `organisation_id` and hold no duplicates."""
@@ -279,7 +286,7 @@ class SymptomAssessmentQuerySet(PrivateSceneChildQuerySet):
 # --- Indicators -----------------------------------------------------------------------------
 
 
-def visible_municipality_q(user, lookup: str = "municipality_id") -> Q | None:
+def visible_municipality_q(user: Any, lookup: str = "municipality_id") -> Q | None:
     """The municipalities whose own figures (a municipality's indicators) the user sees: those
     of the scenes they see and their own municipalities; None means every municipality."""
     if is_county_wide(user):
@@ -291,7 +298,7 @@ def visible_municipality_q(user, lookup: str = "municipality_id") -> Q | None:
     return Q(**{f"{lookup}__in": own}) | Q(**{f"{lookup}__in": scenes})
 
 
-def indicator_visible_q(user, via: str = "") -> Q:
+def indicator_visible_q(user: Any, via: str = "") -> Q:
     """An indicator is seen with its scene; a municipality's indicator by those who see a
     scene in the municipality or work for it (county-wide roles: all of them)."""
     ids = visible_scene_ids(user)
@@ -305,7 +312,7 @@ def indicator_visible_q(user, via: str = "") -> Q:
     return scene_level | municipality_level
 
 
-def indicator_editable_q(user, via: str = "") -> Q:
+def indicator_editable_q(user: Any, via: str = "") -> Q:
     """Who adds values: the scene's coordinators (as for editing the scene), a
     municipality's coordinators for its own indicators; regional coordinators everywhere."""
     if is_regional_coordinator(user):
@@ -322,23 +329,23 @@ def indicator_editable_q(user, via: str = "") -> Q:
 
 
 class IndicatorQuerySet(SceneChildQuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(indicator_visible_q(user))
 
-    def editable_by(self, user):
+    def editable_by(self, user: Any) -> Self:
         """The visible indicators the user may add values to (`can_edit_indicator` as a set)."""
         return self.visible_to(user).filter(indicator_editable_q(user))
 
 
-def can_edit_indicator(user, indicator) -> bool:
+def can_edit_indicator(user: Any, indicator: Any) -> bool:
     if indicator.level == "municipality":
         return coordinates(user, indicator.municipality_id)
     return can_edit_scene(user, indicator.scene)
 
 
-def municipality_indicator_choices(user):
+def municipality_indicator_choices(user: Any) -> Any:
     """The municipalities the user may keep indicators for (as their coordinator)."""
     from actors.models import Organisation
 
@@ -356,28 +363,29 @@ class IndicatorValueQuerySet(PrivateSceneChildQuerySet):
     scene_lookup = "indicator__scene_id"
     text_fields = ("note",)
 
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         rows = self.filter(indicator_visible_q(user, "indicator__"))
         return rows._guard_text(sorted(reader_organisation_ids(user)))
 
-    def text_readable_q(self, readers) -> Q:
+    def text_readable_q(self, readers: Any) -> Q:
         readable = super().text_readable_q(readers)
         return readable | Q(indicator__municipality_id__in=readers) if readers else readable
 
 
-def text_readable(user, obj) -> bool:
+def text_readable(user: Any, obj: Any) -> bool:
     """The single-object form of the free-text rule, for an object fetched without the guard
     (prefer querysets from `visible_to`, which carry `text_hidden`)."""
     hidden = getattr(obj, "text_hidden", None)
     if hidden is not None:
         return not hidden
     queryset = type(obj)._default_manager.filter(pk=obj.pk)
-    return queryset.filter(queryset.text_readable_q(sorted(reader_organisation_ids(user)))).exists()
+    readers = sorted(reader_organisation_ids(user))
+    return bool(queryset.filter(queryset.text_readable_q(readers)).exists())
 
 
-def can_manage_team(user, scene: Scene) -> bool:
+def can_manage_team(user: Any, scene: Scene) -> bool:
     """Who adds and removes team organisations and changes the lead: the lead
     organisation's coordinators and regional coordinators. An invited organisation cannot
     remove the organisation that invited it, nor make itself lead."""
@@ -395,24 +403,24 @@ TEAM_REFUSED = _(
 )
 
 
-def team_memberships(user, scene: Scene) -> list[Membership]:
+def team_memberships(user: Any, scene: Scene) -> list[Membership]:
     """The user's memberships in organisations on the scene's team."""
     team = {t.organisation_id for t in scene.team.all()}
     return [m for m in memberships_of(user) if m.organisation_id in team]
 
 
-def can_edit_scene(user, scene: Scene) -> bool:
+def can_edit_scene(user: Any, scene: Scene) -> bool:
     if is_regional_coordinator(user):
         return True
     return any(m.role in COORDINATOR_ROLES for m in team_memberships(user, scene))
 
 
-def can_archive_scene(user, scene: Scene) -> bool:
+def can_archive_scene(user: Any, scene: Scene) -> bool:
     """Archiving is an edit of the scene's status: its coordinators and regional coordinators."""
     return can_edit_scene(user, scene)
 
 
-def can_delete_scene(user) -> bool:
+def can_delete_scene(user: Any) -> bool:
     """Removing a scene created by mistake (with everything on it) is for regional
     coordinators only."""
     return is_regional_coordinator(user)
@@ -421,7 +429,7 @@ def can_delete_scene(user) -> bool:
 DELETE_REFUSED = _("Only regional coordinators remove scenes. Archive it instead.")
 
 
-def logging_memberships(user, scene: Scene) -> list[Membership]:
+def logging_memberships(user: Any, scene: Scene) -> list[Membership]:
     """The memberships under which the user may log observations at the scene."""
     if is_regional_coordinator(user):
         own = team_memberships(user, scene)
@@ -429,7 +437,7 @@ def logging_memberships(user, scene: Scene) -> list[Membership]:
     return [m for m in team_memberships(user, scene) if m.role in LOGGING_ROLES]
 
 
-def logging_organisation(user, scene: Scene, chosen_id: int | None = None):
+def logging_organisation(user: Any, scene: Scene, chosen_id: int | None = None) -> Any:
     """The organisation an observation at the scene is logged for: the chosen one if the user
     may log for it there, else their first; None when they may not log for it."""
     for m in logging_memberships(user, scene):
@@ -438,24 +446,28 @@ def logging_organisation(user, scene: Scene, chosen_id: int | None = None):
     return None
 
 
-def writing_organisation(user, scene: Scene, prefer=()):
+def writing_organisation(user: Any, scene: Scene, prefer: Any = ()) -> Any:
     """The organisation a note the user writes at the scene is written for (whose staff may
     read it, whatever the team): the first of `prefer` they belong to, else one of theirs on
     the team, else their first."""
     memberships = memberships_of(user)
     team = {t.organisation_id for t in scene.team.all()}
-    for wanted in (lambda m: m.organisation_id in prefer, lambda m: m.organisation_id in team):
+    checks: tuple[Callable[[Membership], bool], ...] = (
+        lambda m: m.organisation_id in prefer,
+        lambda m: m.organisation_id in team,
+    )
+    for wanted in checks:
         for m in memberships:
             if wanted(m):
                 return m.organisation
     return memberships[0].organisation if memberships else None
 
 
-def can_log_observation(user, scene: Scene) -> bool:
+def can_log_observation(user: Any, scene: Scene) -> bool:
     return bool(logging_memberships(user, scene))
 
 
-def can_edit_observation(user, observation) -> bool:
+def can_edit_observation(user: Any, observation: Any) -> bool:
     """Who changes an observation (marks it as a duplicate, or not): staff of the
     organisation it was logged for who may log at its scene, the scene's coordinators
     (`can_edit_scene`) and regional coordinators."""
@@ -467,7 +479,7 @@ def can_edit_observation(user, observation) -> bool:
     )
 
 
-def may_log_anywhere(user) -> bool:
+def may_log_anywhere(user: Any) -> bool:
     """Whether the user may log observations at some scene (for the menu); one query."""
     if is_regional_coordinator(user):
         return True
@@ -481,7 +493,7 @@ def may_log_anywhere(user) -> bool:
     return cached
 
 
-def creatable_municipality_ids(user) -> set[int] | None:
+def creatable_municipality_ids(user: Any) -> set[int] | None:
     """Municipalities the user may create scenes in; None means all of them."""
     if is_regional_coordinator(user):
         return None
@@ -492,17 +504,25 @@ def creatable_municipality_ids(user) -> set[int] | None:
     }
 
 
-def can_create_scene(user) -> bool:
+def can_create_scene(user: Any) -> bool:
     ids = creatable_municipality_ids(user)
     return ids is None or bool(ids)
 
 
-def get_scene_for_user(user, pk, *, edit=False, log=False, team=False, delete=False) -> Scene:
+def get_scene_for_user(
+    user: Any,
+    pk: Any,
+    *,
+    edit: bool = False,
+    log: bool = False,
+    team: bool = False,
+    delete: bool = False,
+) -> Scene:
     """The scene if the user may see it (else 404) and do what is asked (else 403)."""
     from .models import Scene
 
     scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
-    scene._authorised_for = user.pk  # see SceneChildQuerySet.in_scene
+    setattr(scene, "_authorised_for", user.pk)  # noqa: B010 (see SceneChildQuerySet.in_scene)
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied
     if delete and not can_delete_scene(user):
@@ -514,7 +534,7 @@ def get_scene_for_user(user, pk, *, edit=False, log=False, team=False, delete=Fa
     return scene
 
 
-def get_place_for_user(user, pk, *, edit=False):
+def get_place_for_user(user: Any, pk: Any, *, edit: bool = False) -> Any:
     from .models import Place
 
     place = get_visible_or_404(Place.objects.select_related("scene"), user, pk)
@@ -523,7 +543,7 @@ def get_place_for_user(user, pk, *, edit=False):
     return place
 
 
-def get_landmark_for_user(user, pk, *, edit=False):
+def get_landmark_for_user(user: Any, pk: Any, *, edit: bool = False) -> Any:
     from .models import Landmark
 
     landmark = get_visible_or_404(Landmark.objects.select_related("scene"), user, pk)
@@ -532,7 +552,7 @@ def get_landmark_for_user(user, pk, *, edit=False):
     return landmark
 
 
-def get_observation_for_user(user, pk, *, edit=False):
+def get_observation_for_user(user: Any, pk: Any, *, edit: bool = False) -> Any:
     """The observation if the user may see it (else 404) and change it when asked (else
     403)."""
     from .models import Observation
@@ -554,7 +574,7 @@ def get_observation_for_user(user, pk, *, edit=False):
     return observation
 
 
-def get_indicator_for_user(user, pk, *, edit=False):
+def get_indicator_for_user(user: Any, pk: Any, *, edit: bool = False) -> Any:
     """The indicator if the user may see it (else 404) and add values when asked (else 403)."""
     from .models import Indicator
 
@@ -578,13 +598,13 @@ SHAREABLE = {
 }
 
 
-def owns_row(user, row) -> bool:
+def owns_row(user: Any, row: Any) -> bool:
     """Whether the user works for the organisation that wrote the row (and so sees its
     sharing history)."""
     return row.organisation_id in reader_organisation_ids(user)
 
 
-def can_share(user, row) -> bool:
+def can_share(user: Any, row: Any) -> bool:
     """A kept row is shared by a coordinator of the organisation that keeps it."""
     return row.restricted and any(
         m.organisation_id == row.organisation_id and m.role in COORDINATOR_ROLES
@@ -592,15 +612,15 @@ def can_share(user, row) -> bool:
     )
 
 
-def scene_id_of(row) -> int:
+def scene_id_of(row: Any) -> int:
     """The id of the scene a row hangs on, along its queryset's path to the scene."""
     value = row
     for part in type(row)._default_manager.get_queryset().scene_lookup.split("__"):
         value = getattr(value, part)
-    return value
+    return int(value)
 
 
-def share_recipient_choices(scene_id, owner_id):
+def share_recipient_choices(scene_id: Any, owner_id: Any) -> Any:
     """Who a row may be shared with: the scene's other team organisations and the regional
     coordination (Länsstyrelsen, the SSR office); never STAD, whose evaluators read no
     single rows."""
@@ -616,7 +636,7 @@ def share_recipient_choices(scene_id, owner_id):
     )
 
 
-def get_shareable_row_for_user(user, kind: str, pk):
+def get_shareable_row_for_user(user: Any, kind: str, pk: Any) -> Any:
     """The kept row if the user sees it (else 404) and may share it (else 403)."""
     from django.apps import apps
     from django.http import Http404
@@ -633,7 +653,7 @@ def get_shareable_row_for_user(user, kind: str, pk):
     return row
 
 
-def get_share_for_user(user, pk):
+def get_share_for_user(user: Any, pk: Any) -> Any:
     """A share the user may end: one of a row their organisation keeps, as its coordinator."""
     from .models import Share
 
@@ -645,8 +665,8 @@ def get_share_for_user(user, pk):
     return share
 
 
-class ShareQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class ShareQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any) -> Self:
         """A share is seen by the organisation whose row it shares."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
@@ -664,3 +684,23 @@ class ShareQuerySet(models.QuerySet):
                 ),
             )
         return self.filter(owned)
+
+
+class ImportJobQuerySet(models.QuerySet[Any]):
+    """An uploaded import and its preview are seen by the person who uploaded it, no one else
+    (the rows may hold text the model refuses, and nothing of them is saved yet)."""
+
+    def visible_to(self, user: Any) -> Self:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(user=user)
+
+
+def get_import_for_user(user: Any, pk: Any, kind: str, scene: Any = None) -> Any:
+    """The user's own import of this kind (at this scene), else 404."""
+    from .models import ImportJob
+
+    jobs = ImportJob.objects.filter(kind=kind)
+    if scene is not None:
+        jobs = jobs.filter(scene=scene)
+    return get_visible_or_404(jobs, user, pk)

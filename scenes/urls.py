@@ -31,9 +31,29 @@ urlpatterns = [
         imports.observation_import,
         name="observation_import",
     ),
+    path(
+        "scenes/<int:pk>/observations/import/<uuid:job>/",
+        imports.observation_import_job,
+        name="observation_import_job",
+    ),
+    path(
+        "scenes/<int:pk>/observations/import/<uuid:job>/progress/",
+        imports.observation_import_progress,
+        name="observation_import_progress",
+    ),
     path("scenes/<int:pk>/indicators/new/", views.indicator_create, name="indicator_create"),
     path("indicators/", indicators.indicator_list, name="indicator_list"),
     path("indicators/import/", indicators.indicator_import, name="indicator_import"),
+    path(
+        "indicators/import/<uuid:job>/",
+        indicators.indicator_import_job,
+        name="indicator_import_job",
+    ),
+    path(
+        "indicators/import/<uuid:job>/progress/",
+        indicators.indicator_import_progress,
+        name="indicator_import_progress",
+    ),
     path(
         "indicators/new/", views.municipality_indicator_create, name="municipality_indicator_create"
     ),

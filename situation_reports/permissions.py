@@ -17,7 +17,7 @@ alone of the municipality's staff see it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import Q
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from .models import Report
 
 
-class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class ReportQuerySet(models.QuerySet["Report"]):
+    def visible_to(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         ids = visible_scene_ids(user)
@@ -60,7 +60,7 @@ class SubscriptionQuerySet(SceneChildQuerySet):
     """A scene's report subscriptions are visible exactly when the scene is."""
 
 
-def municipality_choices(user):
+def municipality_choices(user: Any) -> Any:
     """The municipalities the user may ask a municipality-wide report for."""
     from actors.models import Organisation
 
@@ -71,11 +71,11 @@ def municipality_choices(user):
     return municipalities.filter(pk__in=own)
 
 
-def may_request_county(user) -> bool:
+def may_request_county(user: Any) -> bool:
     return is_county_wide(user)
 
 
-def report_scenes(user, scope: str, scene_id=None, municipality_id=None):
+def report_scenes(user: Any, scope: str, scene_id: Any = None, municipality_id: Any = None) -> Any:
     """The scenes a report of this scope may cover for this user: those they may see, within
     the scope they may ask for. Used when a report is asked for and again when it is built."""
     from scenes.models import Scene
@@ -92,12 +92,12 @@ def report_scenes(user, scope: str, scene_id=None, municipality_id=None):
     return scenes.none()
 
 
-def may_request_evaluation(user) -> bool:
+def may_request_evaluation(user: Any) -> bool:
     """Evaluation reports are ordered by those who follow up (followup/permissions.py)."""
     return may_follow_up(user)
 
 
-def evaluation_scenes(user, scope: str, municipality_id=None):
+def evaluation_scenes(user: Any, scope: str, municipality_id: Any = None) -> Any:
     """The scenes an evaluation report of this scope may cover for this user: the follow-up's
     own rule (the county for STAD and regional coordinators, a municipality for its
     coordinators)."""
@@ -114,14 +114,14 @@ def evaluation_scenes(user, scope: str, municipality_id=None):
     return Scene.objects.none()
 
 
-def may_subscribe(user, scene) -> bool:
+def may_subscribe(user: Any, scene: Any) -> bool:
     """Coordinators of the scene's team (and regional coordinators) order recurring reports."""
     from scenes.permissions import can_edit_scene
 
     return can_edit_scene(user, scene)
 
 
-def get_report_for_user(user, pk) -> Report:
+def get_report_for_user(user: Any, pk: Any) -> Report:
     from .models import Report
 
     # The snapshot (up to a few hundred kB of JSON) is never shown on a page: the progress
@@ -133,7 +133,7 @@ def get_report_for_user(user, pk) -> Report:
     )
 
 
-def get_subscription_for_user(user, pk):
+def get_subscription_for_user(user: Any, pk: Any) -> Any:
     from .models import ReportSubscription
 
     return get_visible_or_404(ReportSubscription.objects.select_related("scene"), user, pk)

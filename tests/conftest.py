@@ -11,7 +11,7 @@ from sara import services as sara
 from sara.demo import load_cases
 from sara.models import Case, Method
 from sara.tests.factories import make_action
-from scenes.models import Indicator, Landmark, Observation, Share
+from scenes.models import ImportJob, Indicator, Landmark, Observation, Share
 from situation_reports import services as reports
 from situation_reports.models import ReportSubscription
 
@@ -67,6 +67,25 @@ def world(demo_scenes, personas, stockholm, police, transit, reference_orgs, met
         "report": report,
         "subscription": ReportSubscription.objects.create(
             scene=sergels, frequency="monthly", created_by=coordinator
+        ),
+        # Uploads of the lead coordinator's: only they may see them (a checked file that
+        # could not be read, so that a confirm changes nothing).
+        "observation_import": ImportJob.objects.create(
+            kind="observations",
+            scene=sergels,
+            user=coordinator,
+            filename="fel.csv",
+            file_type="csv",
+            status="failed",
+            error="Filen saknar rubrikrad.",
+        ),
+        "indicator_import": ImportJob.objects.create(
+            kind="indicators",
+            user=coordinator,
+            filename="fel.csv",
+            file_type="csv",
+            status="failed",
+            error="Filen saknar rubrikrad.",
         ),
         "police": police,
         "transit": transit,

@@ -73,6 +73,8 @@ REGIONAL_ONLY = answers(403, regional=200)
 MUNICIPAL_COORDINATORS = answers(403, regional=200, lead_coordinator=200, outsider=200)
 FOLLOWS_UP = answers(403, regional=200, evaluator=200, lead_coordinator=200, outsider=200)
 API = {"anonymous": 401}
+# An uploaded import file and its preview: the uploader's alone (the lead coordinator's here).
+OWN_UPLOAD = answers(404, lead_coordinator=200)
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,20 @@ ROWS = [
             outsider=404,
         ),
     ),
+    Row("scenes:observation_import_job", "scene", OWN_UPLOAD,
+        extra={"job": "observation_import"}),
+    Row("scenes:observation_import_job", "scene", {**OWN_UPLOAD, "lead_coordinator": OK},
+        method="post", extra={"job": "observation_import"}),
+    Row("scenes:observation_import_progress", "scene", OWN_UPLOAD,
+        extra={"job": "observation_import"}),
     Row("scenes:indicator_create", "scene", EDITS_SCENE),
     Row("scenes:indicator_detail", "indicator", SEES_SCENE),
     Row("scenes:indicator_list", None, ANYONE),
     Row("scenes:indicator_import", None, MUNICIPAL_COORDINATORS),
+    Row("scenes:indicator_import_job", "indicator_import", OWN_UPLOAD, arg="job"),
+    Row("scenes:indicator_import_job", "indicator_import", {**OWN_UPLOAD, "lead_coordinator": OK},
+        method="post", arg="job"),
+    Row("scenes:indicator_import_progress", "indicator_import", OWN_UPLOAD, arg="job"),
     Row("scenes:municipality_indicator_create", None, MUNICIPAL_COORDINATORS),
     Row(
         "scenes:observation_create",

@@ -73,8 +73,9 @@ def test_the_effect_page_draws_its_chart_and_keeps_its_rules(
     assert axe_violations(page) == []
 
 
+@pytest.mark.worker
 def test_the_indicator_import_preview_is_accessible(
-    watched, live_server, demo, demo_password, tmp_path
+    watched, live_server, demo, demo_password, tmp_path, celery_worker
 ):
     page = watched
     log_in(page, live_server, "sthlm.samordnare", demo_password)

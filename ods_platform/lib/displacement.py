@@ -28,8 +28,10 @@ are noise. Model-free and language-free: the caller words the results.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
+from typing import Any
 
 MIN_COUNT = 5
 Z95 = 1.96
@@ -70,7 +72,7 @@ class Counts:
     CDa: float | None = None
     poisson: bool = True
 
-    def get(self, name: str):
+    def get(self, name: str) -> Any:
         return getattr(self, name)
 
 
@@ -113,7 +115,7 @@ class Results:
     def measures(self) -> list[Measure]:
         return [self.ge, self.ne, self.sm, self.bdm, self.wdq, self.tne, self.wdd]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["counts"] = asdict(self.counts)
         return data
@@ -134,15 +136,19 @@ def _blocked(key: str, counts: Counts, min_count: int) -> Measure | None:
     return None
 
 
-def _f(value) -> Fraction:
+def _f(value: float) -> Fraction:
     return Fraction(value) if not isinstance(value, float) else Fraction(value).limit_denominator()
 
 
 def compute(counts: Counts, min_count: int = MIN_COUNT) -> Results:
     """Every measure from the counts, each a number or the reason it has none."""
-    c = {n: (_f(counts.get(n)) if counts.get(n) is not None else None) for n in USES["wdd"]}
+    # Each formula runs only once `_blocked` has found every count it uses present (and its
+    # divisors not zero), so the values it reads are Fractions, never None.
+    c: dict[str, Any] = {
+        n: (_f(counts.get(n)) if counts.get(n) is not None else None) for n in USES["wdd"]
+    }
 
-    def measure(key, formula) -> Measure:
+    def measure(key: str, formula: Callable[[], Fraction]) -> Measure:
         return _blocked(key, counts, min_count) or Measure(key, float(formula()))
 
     ge = measure("ge", lambda: c["Rb"] - c["Ra"])

@@ -3,6 +3,7 @@
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import tablib
 from django.http import HttpResponse, StreamingHttpResponse
@@ -19,7 +20,7 @@ FORMATS = {
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value):
+def _safe(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
@@ -40,7 +41,7 @@ def unescape_formula(text: str) -> str:
 
 
 def table_response(
-    filename: str, headers: Sequence[str], rows: Iterable[Sequence], fmt: str
+    filename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]], fmt: str
 ) -> HttpResponse:
     """A download of the rows in the format asked for ('csv' or 'xlsx')."""
     if fmt not in FORMATS:
@@ -62,7 +63,9 @@ class _Line:
         return text
 
 
-def csv_lines(headers: Sequence[str], rows: Iterable[Sequence], batch: int = 500) -> Iterator[str]:
+def csv_lines(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], batch: int = 500
+) -> Iterator[str]:
     """The CSV text of the rows in pieces of `batch` rows, cells defused as in
     `table_response` (the same dialect as its CSV: Excel's, with a byte-order mark)."""
     writer = csv.writer(_Line())
@@ -78,7 +81,7 @@ def csv_lines(headers: Sequence[str], rows: Iterable[Sequence], batch: int = 500
 
 
 def csv_stream_response(
-    filename: str, headers: Sequence[str], rows: Iterable[Sequence]
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> StreamingHttpResponse:
     """A CSV download written while the rows are read (pass an iterator over
     `QuerySet.iterator(chunk_size=...)`): memory stays flat whatever the number of rows, and
@@ -107,7 +110,7 @@ def sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def workbook(sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX workbook with one sheet per (title, headers, rows), cells defused as above."""
     book = tablib.Databook()
     taken: set[str] = set()
@@ -118,10 +121,13 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) ->
             cells = [_safe(v) for v in row][:width]
             data.append(cells + [""] * (width - len(cells)))
         book.add_sheet(data)
-    return book.export("xlsx")
+    content: bytes = book.export("xlsx")
+    return content
 
 
-def workbook_response(filename: str, sheets) -> HttpResponse:
+def workbook_response(
+    filename: str, sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]
+) -> HttpResponse:
     response = HttpResponse(workbook(sheets), content_type=FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

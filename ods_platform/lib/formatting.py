@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from datetime import date as date_type
 from datetime import datetime as datetime_type
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -60,7 +61,7 @@ def locale(lang: str | None = None) -> str:
     return LOCALES[language(lang)]
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -77,7 +78,7 @@ def _rounded(number: Decimal, decimals: int) -> Decimal:
     return number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-def number(value, decimals: int = 2, lang: str | None = None) -> str:
+def number(value: Any, decimals: int = 2, lang: str | None = None) -> str:
     """1248 → "1 248", Decimal("42.00") → "42", 3.456 → "3,46" (decimals=2), None → "–"."""
     parsed = _decimal(value)
     if parsed is None:
@@ -93,7 +94,7 @@ def number(value, decimals: int = 2, lang: str | None = None) -> str:
     return MINUS + text[1:] if text.startswith("-") and language(lang) == "sv" else text
 
 
-def input_number(value) -> str:
+def input_number(value: Any) -> str:
     """A number as a form's number field takes it back (a dot, no grouping), whole numbers
     without decimals: Decimal("42.00") → "42", Decimal("12.50") → "12.5", None → ""."""
     parsed = _decimal(value)
@@ -104,12 +105,12 @@ def input_number(value) -> str:
     return format(parsed.normalize(), "f")
 
 
-def integer(value, lang: str | None = None) -> str:
+def integer(value: Any, lang: str | None = None) -> str:
     """A count: 1248 → "1 248"."""
     return number(value, decimals=0, lang=lang)
 
 
-def percent(share, lang: str | None = None) -> str:
+def percent(share: Any, lang: str | None = None) -> str:
     """A share (0..1) as a whole percentage: 0.253 → "25 %", 0.001 → "< 1 %"."""
     parsed = _decimal(share)
     if parsed is None:
@@ -123,7 +124,7 @@ def percent(share, lang: str | None = None) -> str:
     return f"{sign}{text}{separator}%"
 
 
-def change(relative, lang: str | None = None) -> str:
+def change(relative: Any, lang: str | None = None) -> str:
     """A relative change with its sign: 0.25 → "+25 %", -0.1 → "−10 %", 0 → "±0 %"."""
     parsed = _decimal(relative)
     if parsed is None:
@@ -136,7 +137,7 @@ def change(relative, lang: str | None = None) -> str:
     return f"{'+' if whole > 0 else MINUS}{text}{separator}%"
 
 
-def count(n, singular: str, plural: str, lang: str | None = None) -> str:
+def count(n: Any, singular: str, plural: str, lang: str | None = None) -> str:
     """1 → "1 observation", 1248 → "1 248 observationer" (the words given translated)."""
     return f"{integer(n, lang)} {singular if n == 1 else plural}"
 
@@ -181,7 +182,7 @@ def join(words: Iterable[str], lang: str | None = None) -> str:
     return babel_lists.format_list(items, locale=locale(lang))
 
 
-def _as_date(value) -> date_type | None:
+def _as_date(value: Any) -> date_type | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime_type):
@@ -199,7 +200,7 @@ def local(moment: datetime_type) -> datetime_type:
     return moment.astimezone(zone)
 
 
-def _as_datetime(value) -> datetime_type | None:
+def _as_datetime(value: Any) -> datetime_type | None:
     if value is None or value == "":
         return None
     if not isinstance(value, datetime_type):
@@ -207,31 +208,31 @@ def _as_datetime(value) -> datetime_type | None:
     return local(value)
 
 
-def date(value, lang: str | None = None) -> str:
+def date(value: Any, lang: str | None = None) -> str:
     """1 december 2026 / 1 December 2026."""
     day = _as_date(value)
     return DASH if day is None else babel_dates.format_date(day, "d MMMM y", locale=locale(lang))
 
 
-def date_medium(value, lang: str | None = None) -> str:
+def date_medium(value: Any, lang: str | None = None) -> str:
     """1 dec. 2026 / 1 Dec 2026."""
     day = _as_date(value)
     return DASH if day is None else babel_dates.format_date(day, "d MMM y", locale=locale(lang))
 
 
-def day_month(value, lang: str | None = None) -> str:
+def day_month(value: Any, lang: str | None = None) -> str:
     """20 okt. / 20 Oct."""
     day = _as_date(value)
     return DASH if day is None else babel_dates.format_date(day, "d MMM", locale=locale(lang))
 
 
-def iso_date(value) -> str:
+def iso_date(value: Any) -> str:
     """2026-12-01: for tables people copy and for files (sorts as text)."""
     day = _as_date(value)
     return DASH if day is None else day.isoformat()
 
 
-def time(value, lang: str | None = None, seconds: bool = False) -> str:
+def time(value: Any, lang: str | None = None, seconds: bool = False) -> str:
     """07:46 (07:46:05 with seconds), in local time."""
     moment = _as_datetime(value)
     if moment is None:
@@ -239,7 +240,7 @@ def time(value, lang: str | None = None, seconds: bool = False) -> str:
     return f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
 
 
-def datetime(value, lang: str | None = None) -> str:
+def datetime(value: Any, lang: str | None = None) -> str:
     """1 dec. 2026 kl. 07:46 / 1 Dec 2026 07:46, in local time."""
     moment = _as_datetime(value)
     if moment is None:
@@ -248,7 +249,7 @@ def datetime(value, lang: str | None = None) -> str:
     return f"{date_medium(moment, lang)}{at}{moment:%H:%M}"
 
 
-def datetime_short(value, lang: str | None = None) -> str:
+def datetime_short(value: Any, lang: str | None = None) -> str:
     """1 dec. 07:46 / 1 Dec 07:46 (within the current year)."""
     moment = _as_datetime(value)
     if moment is None:
@@ -256,30 +257,30 @@ def datetime_short(value, lang: str | None = None) -> str:
     return f"{day_month(moment, lang)} {moment:%H:%M}"
 
 
-def iso_datetime(value) -> str:
+def iso_datetime(value: Any) -> str:
     """2026-12-01 07:46 in local time: for exports that are read back in."""
     moment = _as_datetime(value)
     return "" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
-def month(value, lang: str | None = None) -> str:
+def month(value: Any, lang: str | None = None) -> str:
     """oktober 2026 / October 2026."""
     day = _as_date(value)
     return DASH if day is None else babel_dates.format_date(day, "LLLL y", locale=locale(lang))
 
 
-def month_short(value, lang: str | None = None) -> str:
+def month_short(value: Any, lang: str | None = None) -> str:
     """okt. 2026 / Oct 2026."""
     day = _as_date(value)
     return DASH if day is None else babel_dates.format_date(day, "LLL y", locale=locale(lang))
 
 
-def period(start, end, lang: str | None = None) -> str:
+def period(start: Any, end: Any, lang: str | None = None) -> str:
     """1 oktober 2026 – 29 november 2026 (inclusive dates)."""
     return f"{date(start, lang)} – {date(end, lang)}"
 
 
-def coordinate(value, lang: str | None = None) -> str:
+def coordinate(value: Any, lang: str | None = None) -> str:
     """A latitude or longitude with 5 decimals: 59,33212."""
     parsed = _decimal(value)
     if parsed is None:
@@ -289,13 +290,13 @@ def coordinate(value, lang: str | None = None) -> str:
     )
 
 
-def position(lat, lon, lang: str | None = None) -> str:
+def position(lat: Any, lon: Any, lang: str | None = None) -> str:
     """59,33212° N, 18,06455° Ö (E in English)."""
     east = "Ö" if language(lang) == "sv" else "E"
     return f"{coordinate(lat, lang)}°{NBSP}N, {coordinate(lon, lang)}°{NBSP}{east}"
 
 
-def length(metres, lang: str | None = None) -> str:
+def length(metres: Any, lang: str | None = None) -> str:
     """50 → "50 m", 1000 → "1 km", 2500 → "2,5 km"."""
     parsed = _decimal(metres)
     if parsed is None:

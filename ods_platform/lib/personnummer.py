@@ -58,6 +58,7 @@ def _is_identity_number(match: re.Match[str]) -> bool:
     year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
     if day > _SAMORDNING_DAY_OFFSET:
         day -= _SAMORDNING_DAY_OFFSET
+    centuries: tuple[int, ...]
     if match["century"] is None:
         centuries = _CENTURIES_LEFT_OUT
     else:

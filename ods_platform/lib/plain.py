@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -47,7 +48,7 @@ def printable(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
-def validate_plain_text(value) -> None:
+def validate_plain_text(value: object) -> None:
     if isinstance(value, str) and unsafe_characters(value):
         raise ValidationError(UNSAFE_TEXT, code="unsafe_text")
 
@@ -56,7 +57,7 @@ def plausible(day: date) -> bool:
     return MIN_DATE <= day <= MAX_DATE
 
 
-def validate_plausible_date(value) -> None:
+def validate_plausible_date(value: object) -> None:
     day = value.date() if isinstance(value, datetime) else value
     if isinstance(day, date) and not plausible(day):
         raise ValidationError(
@@ -66,12 +67,18 @@ def validate_plausible_date(value) -> None:
         )
 
 
-class PlainInput:
+if TYPE_CHECKING:
+    _Base = models.Model
+else:
+    _Base = object
+
+
+class PlainInput(_Base):
     """For models: every text field holds plain text within its limit, every date is
     plausible. Checked with the field checks of `full_clean()`."""
 
-    def clean_fields(self, exclude=None):
-        errors = {}
+    def clean_fields(self, exclude: Any = None) -> None:
+        errors: dict[str, Any] = {}
         try:
             super().clean_fields(exclude=exclude)
         except ValidationError as exc:
@@ -83,12 +90,12 @@ class PlainInput:
             try:
                 self._check_plain(field, value)
             except ValidationError as exc:
-                errors.setdefault(field.name, []).extend(exc.messages)
+                errors.setdefault(field.name, []).extend(exc.error_list)
         if errors:
             raise ValidationError(errors)
 
     @staticmethod
-    def _check_plain(field, value) -> None:
+    def _check_plain(field: Any, value: Any) -> None:
         text = isinstance(field, models.CharField | models.TextField) and isinstance(value, str)
         if text:
             validate_plain_text(value)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
@@ -44,7 +45,7 @@ def small_text() -> str:
     return f"<{threshold()}"
 
 
-def is_small(n) -> bool:
+def is_small(n: Any) -> bool:
     """1 to threshold − 1: a count that is never shown as it is."""
     return n is not None and 0 < n < threshold()
 
@@ -66,22 +67,22 @@ class Shown:
     def withheld(self) -> bool:
         return self.kind is not None
 
-    def cell(self):
+    def cell(self) -> Any:
         """For a spreadsheet: the number, or the text where it is withheld."""
         return self.text if self.withheld or self.as_text else self.value
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"v": None if self.withheld else self.value, "t": self.text}
 
     def __str__(self) -> str:
         return self.text
 
 
-def _fmt(value) -> str:
+def _fmt(value: Any) -> str:
     return formatting.integer(value) if isinstance(value, int) else formatting.number(value)
 
 
-def shown(n) -> Shown:
+def shown(n: Any) -> Shown:
     """One count on its own (no total to protect)."""
     if n is None:
         return Shown(None, formatting.DASH)
@@ -142,7 +143,7 @@ def protect(
     small = {(i, j) for i in range(height) for j in range(full_width) if is_small(grid[i][j])}
     hidden: set[tuple[int, int]] = set()
 
-    def withheld(pos) -> bool:
+    def withheld(pos: tuple[int, int]) -> bool:
         return pos in small or pos in hidden
 
     changed = True
@@ -184,10 +185,11 @@ def protect(
 def protect_list(counts: Sequence[int], *, total: bool = True) -> tuple[list[Shown], Shown | None]:
     """A list of counts (a one-column table) and, when asked for, its total below it."""
     table = protect([[n] for n in counts], row_totals=False, column_totals=total)
-    return [row[0] for row in table.cells], (table.column_totals[0] if total else None)
+    total_shown = table.column_totals[0] if total and table.column_totals else None
+    return [row[0] for row in table.cells], total_shown
 
 
-def share(part, whole) -> str:
+def share(part: Any, whole: Any) -> str:
     """part / whole as a percentage, or "×" when it would give a small count away."""
     if isinstance(part, Shown) or isinstance(whole, Shown):
         if getattr(part, "withheld", False) or getattr(whole, "withheld", False):
@@ -201,7 +203,7 @@ def share(part, whole) -> str:
     return formatting.percent(part / whole)
 
 
-def share_cell(part, whole) -> Shown:
+def share_cell(part: Any, whole: Any) -> Shown:
     """`share` as a table cell: its text, and the share as a number where it is shown."""
     text = share(part, whole)
     if text == HIDDEN:
@@ -209,7 +211,9 @@ def share_cell(part, whole) -> Shown:
     return Shown(share_value(part, whole), text, as_text=True)
 
 
-def statistic_cell(members: int, value, format_value: Callable = formatting.number) -> Shown:
+def statistic_cell(
+    members: int, value: Any, format_value: Callable[..., str] = formatting.number
+) -> Shown:
     """`group_statistic` as a table cell."""
     text = group_statistic(members, value, format_value)
     if text == HIDDEN:
@@ -217,17 +221,19 @@ def statistic_cell(members: int, value, format_value: Callable = formatting.numb
     return Shown(value if text != formatting.DASH else None, text, as_text=True)
 
 
-def share_value(part, whole) -> float | None:
+def share_value(part: Any, whole: Any) -> float | None:
     """The share as a number for a chart or a spreadsheet, None where `share` withholds it."""
     text = share(part, whole)
     if text in (HIDDEN, formatting.DASH):
         return None
     part = part.value if isinstance(part, Shown) else part
     whole = whole.value if isinstance(whole, Shown) else whole
-    return part / whole
+    return float(part / whole)
 
 
-def group_statistic(members: int, value, format_value: Callable = formatting.number) -> str:
+def group_statistic(
+    members: int, value: Any, format_value: Callable[..., str] = formatting.number
+) -> str:
     """A statistic over a group (a median, a mean), withheld for a group of 1 to 4."""
     if not members or value is None:
         return formatting.DASH

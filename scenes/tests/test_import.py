@@ -11,11 +11,12 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
-from scenes.imports import MAX_ROWS, MAX_UPLOAD_BYTES, SESSION_KEY
-from scenes.models import Observation, Scene
+from scenes.imports import MAX_ROWS, MAX_UPLOAD_BYTES
+from scenes.models import ImportJob, Observation, Scene
+from scenes.tasks import check_import
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +140,32 @@ def xlsx_file(rows, name="observationer.xlsx"):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
 
 
-def pending_token(client):
-    return client.session[SESSION_KEY]["token"]
+def upload(client, scene, file):
+    """Upload the file, run its check as the worker does (the task, called here), and open
+    the page the upload leads to: its preview, or the upload form with its error."""
+    response = client.post(url(scene), {"file": file})
+    if response.status_code != 302:
+        return response
+    check_import(str(resolve(response["Location"]).kwargs["job"]))
+    return client.get(response["Location"])
+
+
+def confirm(client, scene, token, **kwargs):
+    address = reverse("scenes:observation_import_job", args=[scene.pk, token])
+    return client.post(address, {"confirm": "1"}, **kwargs)
+
+
+def file_error_code(response) -> str:
+    """Why a file was refused: on the upload (a form error) or by the check (on its job)."""
+    form = response.context["form"]
+    if form.errors:
+        [error] = form.errors.as_data()["file"]
+        return error.code
+    return response.context["job"].results["error_code"]
+
+
+def pending(user):
+    return ImportJob.objects.filter(user=user, status="ready", rows__isnull=False)
 
 
 @pytest.fixture
@@ -162,7 +187,7 @@ def test_a_user_who_cannot_see_the_scene_gets_404(client, sergels, botkyrka_coor
     client.force_login(botkyrka_coordinator)
     before = Observation.objects.count()
     assert client.get(url(sergels)).status_code == 404
-    response = client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
+    response = upload(client, sergels, csv_file(valid_rows(sergels)))
     assert response.status_code == 404
     assert Observation.objects.count() == before
 
@@ -171,7 +196,7 @@ def test_a_read_only_user_gets_403(client, sergels, stad_evaluator):
     client.force_login(stad_evaluator)
     before = Observation.objects.count()
     assert client.get(url(sergels)).status_code == 403
-    response = client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
+    response = upload(client, sergels, csv_file(valid_rows(sergels)))
     assert response.status_code == 403
     assert client.get(url(sergels), {"template": "csv"}).status_code == 403
     assert Observation.objects.count() == before
@@ -212,14 +237,14 @@ def test_the_template_has_the_headings_of_the_export(client, sergels, worker):
 def test_dry_run_shows_each_bad_row_and_saves_nothing(client, sergels, worker):
     before = Observation.objects.count()
     rows = valid_rows(sergels) + bad_rows(sergels)
-    response = client.post(url(sergels), {"file": csv_file(rows)})
+    response = upload(client, sergels, csv_file(rows))
     assert response.status_code == 200
     assert Observation.objects.count() == before
     assert response.context["ok_count"] == 3
     assert response.context["error_count"] == 2
     assert response.context["token"] is None  # no confirm button while a row has errors
 
-    by_number = {r.number: dict(r.errors) for r in response.context["results"]}
+    by_number = {r["number"]: dict(r["errors"]) for r in response.context["results"]}
     assert by_number[2] == by_number[3] == by_number[4] == {}
     assert "personnummer" in by_number[5]["Beskrivning"]
     assert "utanför scenens gräns" in by_number[5]["Latitud/Longitud"]
@@ -230,18 +255,17 @@ def test_dry_run_shows_each_bad_row_and_saves_nothing(client, sergels, worker):
     assert 'href="#row-5"' in page and 'href="#row-6"' in page
     assert 'id="row-6"' in page
     assert "<caption" in page and '<th scope="col">' in page and '<th scope="row"' in page
-    assert 'name="token"' not in page
+    assert 'name="confirm"' not in page
 
 
 def test_a_file_with_errors_is_not_kept_and_cannot_be_confirmed(client, sergels, worker):
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
-    earlier = pending_token(client)
     before = Observation.objects.count()
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels) + bad_rows(sergels))})
-    # Nothing of the file is stored, not even the personal identity number in row 5, and
-    # the earlier pending import is replaced by nothing.
-    assert SESSION_KEY not in client.session
-    response = client.post(url(sergels), {"token": earlier})
+    response = upload(client, sergels, csv_file(valid_rows(sergels) + bad_rows(sergels)))
+    # No rows of the file are kept to be saved, and its file is gone; the preview (which
+    # shows row 5's personal identity number back to its uploader) expires with the job.
+    job = response.context["job"]
+    assert (job.status, job.rows, job.file.name) == ("ready", None, "")
+    response = confirm(client, sergels, job.pk)
     assert response.status_code == 200
     assert response.context["confirm_error"]
     assert Observation.objects.count() == before
@@ -249,15 +273,19 @@ def test_a_file_with_errors_is_not_kept_and_cannot_be_confirmed(client, sergels,
 
 def test_a_valid_file_is_saved_only_on_confirm(client, sergels, worker, reference_orgs):
     existing = set(Observation.objects.values_list("pk", flat=True))
-    response = client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
+    response = upload(client, sergels, csv_file(valid_rows(sergels)))
     assert response.status_code == 200
     assert response.context["ok_count"] == 3 and response.context["error_count"] == 0
     token = response.context["token"]
-    assert token and f'value="{token}"' in response.content.decode()
+    assert (
+        token
+        and reverse("scenes:observation_import_job", args=[sergels.pk, token])
+        in response.content.decode()
+    )
     assert set(Observation.objects.values_list("pk", flat=True)) == existing
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(url(sergels), {"token": token}, follow=True)
+        response = confirm(client, sergels, token, follow=True)
     assert response.redirect_chain == [(reverse("scenes:observation_list", args=[sergels.pk]), 302)]
     [message] = [str(m) for m in response.context["messages"]]
     assert message.startswith("3 observation")
@@ -284,16 +312,15 @@ def test_a_valid_file_is_saved_only_on_confirm(client, sergels, worker, referenc
     english = created.get(description__startswith="Två personer")
     assert (english.category, english.source) == ("narkotikabruk", "faltassistent")
     assert english.affected_groups == ["barn_och_unga"]
-    assert SESSION_KEY not in client.session
+    assert not pending(worker).exists()
 
 
 def test_a_second_confirm_of_the_same_import_saves_nothing_more(client, sergels, worker):
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
-    token = pending_token(client)
+    token = upload(client, sergels, csv_file(valid_rows(sergels))).context["token"]
     before = Observation.objects.count()
-    assert client.post(url(sergels), {"token": token}).status_code == 302
+    assert confirm(client, sergels, token).status_code == 302
     assert Observation.objects.count() == before + 3
-    response = client.post(url(sergels), {"token": token})
+    response = confirm(client, sergels, token)
     assert response.status_code == 200
     assert response.context["confirm_error"]
     assert Observation.objects.count() == before + 3
@@ -302,28 +329,24 @@ def test_a_second_confirm_of_the_same_import_saves_nothing_more(client, sergels,
 def test_a_confirm_that_loses_the_race_to_another_saves_nothing(
     client, sergels, worker, monkeypatch
 ):
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
-    token = pending_token(client)
-    session_key = client.session.session_key
-    lock = Scene.objects.select_for_update
+    token = upload(client, sergels, csv_file(valid_rows(sergels))).context["token"]
+    lock = ImportJob.objects.select_for_update
 
     def spent_while_waiting_for_the_lock(*args, **kwargs):
         # A confirm of the same import in another request commits while this one waits.
-        store = type(client.session)(session_key=session_key)
-        store.pop(SESSION_KEY)
-        store.save()
+        ImportJob.objects.filter(pk=token).update(status="imported", rows=None)
         return lock(*args, **kwargs)
 
-    monkeypatch.setattr(Scene.objects, "select_for_update", spent_while_waiting_for_the_lock)
+    monkeypatch.setattr(ImportJob.objects, "select_for_update", spent_while_waiting_for_the_lock)
     before = Observation.objects.count()
-    response = client.post(url(sergels), {"token": token})
+    response = confirm(client, sergels, token)
     assert response.status_code == 200
     assert response.context["confirm_error"]
     assert Observation.objects.count() == before
 
 
 def test_confirm_validates_again_and_saves_nothing_when_the_world_changed(client, sergels, worker):
-    response = client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
+    response = upload(client, sergels, csv_file(valid_rows(sergels)))
     token = response.context["token"]
     # Meanwhile the scene's boundary is moved about 5 km east.
     moved = MultiPolygon(
@@ -332,12 +355,12 @@ def test_confirm_validates_again_and_saves_nothing_when_the_world_changed(client
     )
     Scene.objects.filter(pk=sergels.pk).update(boundary=moved)
     before = Observation.objects.count()
-    response = client.post(url(sergels), {"token": token})
+    response = confirm(client, sergels, token)
     assert response.status_code == 200
     assert Observation.objects.count() == before
     assert response.context["error_count"] == 3
     assert "utanför scenens gräns" in response.content.decode()
-    assert SESSION_KEY not in client.session
+    assert not pending(worker).exists()
 
 
 def test_an_xlsx_file_works_the_same(client, sergels, worker, reference_orgs):
@@ -352,11 +375,11 @@ def test_an_xlsx_file_works_the_same(client, sergels, worker, reference_orgs):
          "Personal", 2.0, str(lat).replace(".", ","), str(lon), "Sprutor i rabatten."],
     ]  # fmt: skip
     before = Observation.objects.count()
-    response = client.post(url(sergels), {"file": xlsx_file(rows)})
+    response = upload(client, sergels, xlsx_file(rows))
     assert response.status_code == 200
-    assert [r.errors for r in response.context["results"]] == [[], [], []]
+    assert [r["errors"] for r in response.context["results"]] == [[], [], []]
     assert Observation.objects.count() == before
-    response = client.post(url(sergels), {"token": response.context["token"]})
+    response = confirm(client, sergels, response.context["token"])
     assert response.status_code == 302
     assert Observation.objects.count() == before + 3
     saved = Observation.objects.get(description="Langning vid trappan.")
@@ -371,9 +394,9 @@ def test_an_xlsx_file_with_a_bad_row_is_previewed_not_saved(client, sergels, wor
     later = timezone.localtime().replace(tzinfo=None) + timedelta(days=1)
     rows = [[later, "Narkotikaförsäljning", "Polis", None, None, None, 9, lat, lon, None]]
     before = Observation.objects.count()
-    response = client.post(url(sergels), {"file": xlsx_file(rows)})
+    response = upload(client, sergels, xlsx_file(rows))
     assert response.status_code == 200
-    errors = dict(response.context["results"][0].errors)
+    errors = dict(response.context["results"][0]["errors"])
     assert set(errors) == {"När", "Otrygghet (1–5)"}
     assert Observation.objects.count() == before
 
@@ -399,9 +422,9 @@ def test_a_bad_cell_is_reported_under_its_column(client, sergels, worker, column
     rows = valid_rows(sergels)
     rows[1][column] = value
     before = Observation.objects.count()
-    response = client.post(url(sergels), {"file": csv_file(rows)})
+    response = upload(client, sergels, csv_file(rows))
     assert response.context["error_count"] == 1
-    errors = response.context["results"][1].errors
+    errors = response.context["results"][1]["errors"]
     assert [c for c, _message in errors] == [label]
     assert Observation.objects.count() == before
 
@@ -411,10 +434,10 @@ def test_an_exported_file_can_be_imported_again(client, sergels, worker):
     content = b"".join(export.streaming_content)  # the CSV export streams
     exported = content.decode("utf-8-sig").count("\n") - 1
     assert exported > 0
-    upload = SimpleUploadedFile("export.csv", content, content_type="text/csv")
-    response = client.post(url(sergels), {"file": upload})
+    file = SimpleUploadedFile("export.csv", content, content_type="text/csv")
+    response = upload(client, sergels, file)
     assert response.status_code == 200
-    assert [r.errors for r in response.context["results"] if r.errors] == []
+    assert [r["errors"] for r in response.context["results"] if r["errors"]] == []
     assert response.context["ok_count"] == exported
 
 
@@ -423,8 +446,8 @@ def test_english_headings_and_comma_separated_csv_in_windows_1252(client, sergel
         "When", "Category", "Source", "Sub-place", "Number of people", "Affected groups",
         "Insecurity (1-5)", "Latitude", "Longitude", "Description",
     ]  # fmt: skip
-    upload = csv_file(valid_rows(sergels), headings=english, delimiter=",", encoding="cp1252")
-    response = client.post(url(sergels), {"file": upload})
+    file = csv_file(valid_rows(sergels), headings=english, delimiter=",", encoding="cp1252")
+    response = upload(client, sergels, file)
     assert response.status_code == 200
     assert response.context["ok_count"] == 3
     assert response.context["error_count"] == 0
@@ -449,9 +472,9 @@ def _too_many_rows():
 @pytest.mark.parametrize(
     ("name", "content", "code"),
     [
-        ("observationer.csv", bytes(range(256)) * 20, "unreadable"),
-        ("observationer.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "unreadable"),
-        ("observationer.xlsx", _zip_that_is_not_a_workbook(), "unreadable"),
+        ("observationer.csv", bytes(range(256)) * 20, "not_csv"),
+        ("observationer.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "not_xlsx"),
+        ("observationer.xlsx", _zip_that_is_not_a_workbook(), "not_xlsx"),
         ("observationer.csv", b"", "empty"),
         ("observationer.csv", b"\n\n", "no_headings"),
         ("observationer.csv", b"Namn;Adress;Telefon\nA;B;C\n", "unknown_columns"),
@@ -471,30 +494,29 @@ def test_a_bad_file_gets_a_form_error_and_changes_nothing(
     client, sergels, worker, name, content, code
 ):
     before = Observation.objects.count()
-    upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
-    response = client.post(url(sergels), {"file": upload})
+    file = SimpleUploadedFile(name, content, content_type="application/octet-stream")
+    response = upload(client, sergels, file)
     assert response.status_code == 200
-    form = response.context["form"]
-    assert [e.code for e in form.errors.as_data()["file"]] == [code]
+    assert file_error_code(response) == code
     page = response.content.decode()
-    assert 'role="alert"' in page and 'href="#id_file"' in page
+    assert 'role="alert"' in page
     assert "results" not in response.context
-    assert SESSION_KEY not in client.session
+    assert not pending(worker).exists()
     assert Observation.objects.count() == before
 
 
 def test_missing_columns_are_named(client, sergels, worker):
     headings = [h for h in HEADINGS if h not in ("Kategori", "Longitud", "Beskrivning")]
-    response = client.post(url(sergels), {"file": csv_file([], headings=headings)})
-    [error] = response.context["form"].errors["file"]
+    response = upload(client, sergels, csv_file([], headings=headings))
+    error = response.context["file_error"]
     assert "Kategori" in error and "Longitud" in error
     assert "Beskrivning" not in error  # an optional column may be left out
 
 
 def test_unknown_columns_are_named(client, sergels, worker):
     rows = [[*r, "x"] for r in valid_rows(sergels)]
-    response = client.post(url(sergels), {"file": csv_file(rows, headings=[*HEADINGS, "Notis"])})
-    [error] = response.context["form"].errors["file"]
+    response = upload(client, sergels, csv_file(rows, headings=[*HEADINGS, "Notis"]))
+    error = response.context["file_error"]
     assert "Notis" in error
 
 
@@ -502,36 +524,34 @@ def test_unknown_columns_are_named(client, sergels, worker):
 
 
 def test_a_forged_token_saves_nothing(client, sergels, worker):
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
+    token = upload(client, sergels, csv_file(valid_rows(sergels))).context["token"]
     before = Observation.objects.count()
-    for token in ["", "forged", pending_token(client) + "x"]:
-        response = client.post(url(sergels), {"token": token})
-        assert response.status_code == 200
-        assert response.context["confirm_error"]
+    for forged in [
+        "00000000-0000-0000-0000-000000000000",
+        token[:-1] + ("1" if token[-1] != "1" else "2"),
+    ]:
+        address = f"{url(sergels)}{forged}/"
+        assert client.post(address, {"confirm": "1"}).status_code == 404
+    assert client.post(url(sergels), {"token": token}).status_code == 200  # the old form
     assert Observation.objects.count() == before
 
 
-def test_a_token_from_another_users_session_saves_nothing(
+def test_another_users_confirm_of_an_import_is_404_and_saves_nothing(
     client, sergels, worker, stockholm_coordinator
 ):
     from django.test import Client
 
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
-    token = pending_token(client)
+    token = upload(client, sergels, csv_file(valid_rows(sergels))).context["token"]
     other = Client()
     other.force_login(stockholm_coordinator)
     before = Observation.objects.count()
-    response = other.post(url(sergels), {"token": token})
-    assert response.status_code == 200
-    assert response.context["confirm_error"]
+    assert confirm(other, sergels, token).status_code == 404
     assert Observation.objects.count() == before
 
 
-def test_a_token_for_another_scene_saves_nothing(client, sergels, fittja, regional_coordinator):
+def test_an_import_confirmed_at_another_scene_is_404(client, sergels, fittja, regional_coordinator):
     client.force_login(regional_coordinator)
-    client.post(url(sergels), {"file": csv_file(valid_rows(sergels))})
+    token = upload(client, sergels, csv_file(valid_rows(sergels))).context["token"]
     before = Observation.objects.count()
-    response = client.post(url(fittja), {"token": pending_token(client)})
-    assert response.status_code == 200
-    assert response.context["confirm_error"]
+    assert confirm(client, fittja, token).status_code == 404
     assert Observation.objects.count() == before

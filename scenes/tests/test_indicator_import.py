@@ -11,9 +11,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve, reverse
 
 from scenes.indicators import PeriodError, check_rows, parse_number, parse_period
 from scenes.models import Indicator, IndicatorValue
+from scenes.tasks import check_import
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,16 @@ def csv_file(rows, headings=HEADINGS, name="polisen.csv", sep=";"):
 
 
 def upload(client, file):
-    return client.post(URL, {"file": file})
+    """Upload, run the check as the worker does (the task, called here) and open its page."""
+    response = client.post(URL, {"file": file})
+    if response.status_code != 302:
+        return response
+    check_import(str(resolve(response["Location"]).kwargs["job"]))
+    return client.get(response["Location"])
+
+
+def confirm(client, token):
+    return client.post(reverse("scenes:indicator_import_job", args=[token]), {"confirm": "1"})
 
 
 CRIMES = "Polisanmälda narkotikabrott"
@@ -73,7 +84,7 @@ def test_a_clean_file_is_previewed_then_imported_with_its_source_and_importer(
     assert not IndicatorValue.objects.exists() and not Indicator.objects.exists()
 
     token = preview.context["token"]
-    done = client.post(URL, {"token": token})
+    done = confirm(client, token)
     assert done.status_code == 302
     crimes = Indicator.objects.get(name=CRIMES)
     assert (crimes.level, crimes.scene, crimes.period, crimes.unit) == (
@@ -88,14 +99,14 @@ def test_a_clean_file_is_previewed_then_imported_with_its_source_and_importer(
     assert (survey.level, survey.municipality, survey.period) == ("municipality", stockholm, "year")
     assert survey.values.get().value == Decimal("21.5")
     # The same token again imports nothing more.
-    client.post(URL, {"token": token})
+    assert confirm(client, token).context["confirm_error"]
     assert IndicatorValue.objects.count() == 4
 
 
 def test_importing_the_same_file_again_changes_nothing(client, sergels, stockholm_coordinator):
     client.force_login(stockholm_coordinator)
     first = upload(client, csv_file(good_rows(sergels)))
-    client.post(URL, {"token": first.context["token"]})
+    confirm(client, first.context["token"])
     before = list(IndicatorValue.objects.order_by("pk").values())
 
     again = upload(client, csv_file(good_rows(sergels)))
@@ -130,7 +141,7 @@ def test_every_bad_row_is_listed_and_nothing_is_saved(
         [CRIMES, sergels.name, "", "2026-04", "3", "", "", "191212121212"],  # 14 identity no.
     ]
     response = upload(client, csv_file(rows))
-    results = {r.number: r for r in response.context["results"]}
+    results = {r["number"]: r for r in response.context["results"]}
     expected = {
         2: "Okänd scen",
         3: "Okänd kommun",
@@ -146,9 +157,9 @@ def test_every_bad_row_is_listed_and_nothing_is_saved(
         14: "personnummer",
     }
     for number, message in expected.items():
-        found = " ".join(m for _c, m in results[number].errors)
+        found = " ".join(m for _c, m in results[number]["errors"])
         assert message in found, (number, found)
-    assert not results[9].errors
+    assert not results[9]["errors"]
     assert response.context["token"] is None
     assert response.context["error_count"] == len(expected)
     assert IndicatorValue.objects.count() == 1  # only the stored one
@@ -175,8 +186,8 @@ def test_an_xlsx_file_with_the_periods_excel_turned_into_dates(
     book.save(buffer)
     file = SimpleUploadedFile("sl.xlsx", buffer.getvalue())
     response = upload(client, file)
-    assert response.context["new_count"] == 2, response.context["results"][0].errors
-    client.post(URL, {"token": response.context["token"]})
+    assert response.context["new_count"] == 2, response.context["results"][0]["errors"]
+    confirm(client, response.context["token"])
     series = Indicator.objects.get(name="SL-händelser")
     assert series.lower_is_better is False and series.period == "month"
     assert [v.value for v in series.values.order_by("period_start")] == [Decimal("14.5"), 11]

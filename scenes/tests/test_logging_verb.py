@@ -16,7 +16,7 @@ from scenes import services
 from scenes.models import Observation, Scene
 from scenes.permissions import can_edit_scene, can_log_observation
 from scenes.tests.test_api import payload
-from scenes.tests.test_import import HEADINGS, csv_file, valid_rows
+from scenes.tests.test_import import HEADINGS, confirm, csv_file, upload, valid_rows
 from scenes.tests.test_views import observation_post
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +61,10 @@ def test_the_form_the_api_and_the_import_log_through_the_one_verb(
     api = APIClient()
     api.force_login(stockholm_field_worker)
     assert api.post("/api/v1/observations/", payload(sergels), format="json").status_code == 201
-    upload = reverse("scenes:observation_import", args=[sergels.pk])
-    preview = client.post(upload, {"file": csv_file(valid_rows(sergels), headings=HEADINGS)})
-    client.post(upload, {"token": preview.context["token"]})
+    # The import's check runs in the worker (its task, called here) and the confirm on the
+    # request: both through the verb.
+    preview = upload(client, sergels, csv_file(valid_rows(sergels), headings=HEADINGS))
+    confirm(client, sergels, preview.context["token"])
 
     assert [(c["by"], c["scene"], c.get("dry_run", False)) for c in calls] == [
         (stockholm_field_worker, sergels, False),  # the form

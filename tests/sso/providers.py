@@ -62,6 +62,7 @@ class _Process:
             stderr=log,
             text=True,
         )
+        assert self.proc.stdout is not None
         with selectors.DefaultSelector() as waiting:
             waiting.register(self.proc.stdout, selectors.EVENT_READ)
             started = waiting.select(timeout=60)

@@ -1,13 +1,15 @@
 """Scenes in the admin, for superusers only: their structured fields, read-only, and the two
 things the platform's pages also do, through the same verbs: archive a scene, and remove one
 created by mistake (the admin's confirmation lists what goes with it and what keeps it, as
-`scenes.services.removal_of` counts them). Observations, notes and everything else on a scene
+`scenes.scene_removal.removal_of` counts them). Observations, notes and everything else on a scene
 are domain data under the secrecy rules and are worked on through the platform's pages."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from ods_platform import scene_removal
 
 from . import services
 from .models import Scene
@@ -64,7 +66,7 @@ class SceneAdmin(admin.ModelAdmin):
         keeps a scene as "protected"."""
         deleted, counts, protected = [], {}, []
         for scene in objs:
-            removal = services.removal_of(scene)
+            removal = scene_removal.removal_of(scene)
             deleted.append(str(scene))
             for label, n in removal.goes:
                 counts[str(label)] = counts.get(str(label), 0) + n
@@ -73,8 +75,8 @@ class SceneAdmin(admin.ModelAdmin):
         return deleted, counts, set(), protected
 
     def delete_model(self, request, obj):
-        services.delete_scene(obj, by=request.user)
+        scene_removal.delete_scene(obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for scene in queryset:
-            services.delete_scene(scene, by=request.user)
+            scene_removal.delete_scene(scene, by=request.user)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.reads import noting, record_read
+from ods_platform import scene_removal
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, csv_stream_response, table_response
 
@@ -964,17 +965,17 @@ def scene_delete(request, pk):
     """Remove a scene created by mistake: a confirmation that says what goes with it, for
     regional coordinators only."""
     scene = permissions.get_scene_for_user(request.user, pk, delete=True)
-    removal = services.removal_of(scene)
+    removal = scene_removal.removal_of(scene)
     refused, status = None, 200
     if request.method == "POST":
         if request.POST.get("confirm") != scene.name:
             refused, status = [_("Type the scene's name exactly to confirm.")], 400
         else:
             try:
-                services.delete_scene(scene, by=request.user)
-            except services.RemovalRefused as error:
+                scene_removal.delete_scene(scene, by=request.user)
+            except scene_removal.RemovalRefused as error:
                 refused, status = error.reasons, 409
-                removal = services.removal_of(scene)
+                removal = scene_removal.removal_of(scene)
             else:
                 messages.success(
                     request, _("The scene “%(name)s” was removed.") % {"name": scene.name}

@@ -239,8 +239,9 @@ def test_save_and_log_another_keeps_scene_source_category_and_groups(
     page.get_by_text("Boende").click()
     page.get_by_label("Beskrivning").fill("Grupp vid uppgången.")
     page.get_by_role("button", name="Spara och logga en till").click()
+    # The next form has the same address as this one: wait for the message of the new page.
+    expect(page.get_by_role("status").filter(has_text="Observationen loggades")).to_be_visible()
     page.wait_for_url(re.compile(r"/observations/new/\?"))
-    assert "Observationen loggades" in page.get_by_role("status").first.inner_text()
     assert Observation.objects.filter(scene=sergels).count() == before + 1
 
     assert page.get_by_label("Scen", exact=False).input_value() == str(sergels.pk)

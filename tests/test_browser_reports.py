@@ -46,7 +46,7 @@ def test_a_coordinator_orders_watches_and_reads_a_lagesbild(
     download_link = page.get_by_role("link", name="Ladda ner PDF-filen")
     download_link.wait_for(timeout=90_000)  # the bar advances while the worker builds it
     assert page.locator("#report-progress progress").get_attribute("value") == "100"
-    assert "Rapporten är klar." in page.get_by_role("status").inner_text()
+    assert "Rapporten är klar." in page.locator("#report-progress").inner_text()
 
     with page.expect_download() as info:
         download_link.click()

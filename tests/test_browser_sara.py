@@ -16,7 +16,7 @@ def test_transit_officer_marks_an_action_done_from_my_actions(
     page = offline
     log_in(page, live_server, "sl.trygghet", demo_password)
     page.wait_for_url(f"{live_server.url}/")
-    page.get_by_role("link", name="Mina åtgärder").click()
+    page.get_by_role("link", name="Mina åtgärder", exact=True).click()
     mine = Action.objects.filter(responsible__slug="region-stockholm-tf", status="pagaende")
     action = mine.first()
     assert axe_violations(page) == []

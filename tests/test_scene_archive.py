@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import Entry
+from ods_platform import scene_removal
 from scenes import services
 from scenes.models import Observation, Place, Scene, StatusChange
 from situation_reports import services as reports
@@ -146,7 +147,7 @@ def test_the_file_of_a_removed_scenes_report_is_removed_too(
     report = Report.objects.get(scene=mistake)
     stored, storage = report.file.name, report.file.storage
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_scene(mistake, by=regional_coordinator)
+        scene_removal.delete_scene(mistake, by=regional_coordinator)
     assert not storage.exists(stored)
 
 
@@ -167,9 +168,9 @@ def test_a_scene_with_sara_work_or_in_a_wider_report_is_kept(
         regional_coordinator, scope="municipality", municipality=stockholm,
         start=today - timedelta(days=7), end=today,
     )  # fmt: skip
-    assert not services.removal_of(mistake).allowed
-    with pytest.raises(services.RemovalRefused):
-        services.delete_scene(mistake, by=regional_coordinator)
+    assert not scene_removal.removal_of(mistake).allowed
+    with pytest.raises(scene_removal.RemovalRefused):
+        scene_removal.delete_scene(mistake, by=regional_coordinator)
     assert Scene.objects.filter(pk=mistake.pk).exists()
     assert not Entry.objects.filter(action="scene_deleted").exists()
 

@@ -32,8 +32,17 @@ def anyone():
 
 @contextmanager
 def database_stopped():
-    """The platform's connection goes to a port with no PostgreSQL behind it."""
+    """The platform's connection goes to a port with no PostgreSQL behind it.
+
+    Every thread's connection shares these settings; connections other threads hold open (a
+    live server's request threads keep theirs for CONN_MAX_AGE) are ended by the server, so
+    their next health check opens a new one, to the dead port."""
     real_port = connection.settings_dict["PORT"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     connection.close()
     connection.settings_dict["PORT"] = str(free_port())
     try:

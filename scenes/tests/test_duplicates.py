@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from scenes import duplicates
 from scenes.models import Observation
 from scenes.tests.test_api import FITTJA, SERGELS_TORG, make_scene, payload
-from scenes.tests.test_import import HEADINGS, csv_file
+from scenes.tests.test_import import HEADINGS, csv_file, upload
 from scenes.tests.test_views import observation_post
 from situation_reports import services as reports
 from situation_reports.snapshot import build_snapshot
@@ -329,16 +329,16 @@ def test_the_import_preview_names_copies_in_the_file_and_stored_observations(
            f"{point.y:.6f}", f"{point.x:.6f}", "Grupp vid trappan."]  # fmt: skip
     alone = [other, "Våld/hot", "Polis", "", "", "", "2", f"{point.y:.6f}", f"{point.x:.6f}", ""]
     client.force_login(stockholm_field_worker)
-    upload = reverse("scenes:observation_import", args=[scene.pk])
-    response = client.post(upload, {"file": csv_file([row, list(row), alone], headings=HEADINGS)})
+    # The file is checked by the worker (the task, called here as the worker would).
+    response = upload(client, scene, csv_file([row, list(row), alone], headings=HEADINGS))
 
     results = response.context["results"]
-    assert [r.errors for r in results] == [[], [], []]
-    (note,) = results[0].duplicate_notes
+    assert [r["errors"] for r in results] == [[], [], []]
+    (note,) = results[0]["duplicate_notes"]
     assert note.startswith(f"möjlig dubblett av observation {stored.pk} (") and "0 m)" in note
-    assert results[1].duplicate_notes[0] == f"exakt kopia av rad {results[0].number}"
-    assert f"observation {stored.pk}" in results[1].duplicate_notes[1]
-    assert results[2].duplicate_notes == []
+    assert results[1]["duplicate_notes"][0] == f"exakt kopia av rad {results[0]['number']}"
+    assert f"observation {stored.pk}" in results[1]["duplicate_notes"][1]
+    assert results[2]["duplicate_notes"] == []
     assert response.context["duplicate_count"] == 2
     assert "Möjlig dubblett" in response.content.decode()
     # A warning only: the rows can be imported.

@@ -33,19 +33,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import tablib
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ods_platform.lib import formatting
@@ -469,27 +467,8 @@ def check_job(job, content: bytes, progress) -> tuple[dict, list | None]:
 # --- The page -------------------------------------------------------------------------------
 
 
-class ObservationImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV or XLSX)"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
-
-    file_type: str = ""
-    content: bytes = b""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("At most %(size)d MB and %(rows)d rows.") % {
-            "size": MAX_UPLOAD_MB,
-            "rows": MAX_ROWS,
-        }
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        self.file_type, self.content = uploads.check_upload(upload)
-        return upload
+class ObservationImportForm(uploads.UploadForm):
+    max_rows = MAX_ROWS
 
 
 def _organisation(user, scene):

@@ -29,12 +29,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.core.validators import FileExtensionValidator
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,7 +49,7 @@ from ods_platform.lib.export import FORMATS, table_response
 
 from . import import_jobs, permissions, uploads
 from .filtersets import IndicatorFilterSet
-from .imports import MAX_ROWS, MAX_UPLOAD_MB, _norm, read_table
+from .imports import MAX_ROWS, _norm, read_table
 from .models import (
     EARLIEST_PERIOD,
     ImportJob,
@@ -475,7 +473,7 @@ def check_job(job, content: bytes, progress) -> tuple[dict, list | None]:
     """The preview of an uploaded file, and its rows when they may be imported (run by
     `scenes.tasks.check_import`). Raises ImportFileError for a file that cannot be read and
     PermissionDenied when the uploader may no longer import."""
-    if not may_import(job.user):
+    if not permissions.can_import_indicators(job.user):
         raise PermissionDenied
     rows = read_table(content, COLUMNS)
     progress(40)
@@ -499,33 +497,8 @@ def check_job(job, content: bytes, progress) -> tuple[dict, list | None]:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-class IndicatorImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV or XLSX)"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
-    file_type: str = ""
-    content: bytes = b""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("At most %(size)d MB and %(rows)d rows.") % {
-            "size": MAX_UPLOAD_MB,
-            "rows": MAX_ROWS,
-        }
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        self.file_type, self.content = uploads.check_upload(upload)
-        return upload
-
-
-def may_import(user) -> bool:
-    return (
-        Scene.objects.editable_by(user).exists()
-        or permissions.municipality_indicator_choices(user).exists()
-    )
+class IndicatorImportForm(uploads.UploadForm):
+    max_rows = MAX_ROWS
 
 
 def _render_import(request, form, *, job=None, results=None, confirm_error=""):
@@ -554,7 +527,7 @@ def _render_import(request, form, *, job=None, results=None, confirm_error=""):
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_import(request):
-    if not may_import(request.user):
+    if not permissions.can_import_indicators(request.user):
         raise PermissionDenied
     if request.method == "GET":
         fmt = request.GET.get("template")
@@ -700,7 +673,7 @@ def indicator_list(request):
             "page": page,
             "form": filterset.form,
             "query": request.GET.urlencode(),
-            "may_import": may_import(request.user),
+            "may_import": permissions.can_import_indicators(request.user),
             "may_create": permissions.municipality_indicator_choices(request.user).exists(),
         },
     )

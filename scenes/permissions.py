@@ -345,6 +345,16 @@ def can_edit_indicator(user: Any, indicator: Any) -> bool:
     return can_edit_scene(user, indicator.scene)
 
 
+def can_import_indicators(user: Any) -> bool:
+    """Whether the user may import indicator values: a coordinator of some scene's team (or
+    a regional coordinator), or a municipality's coordinator for its own indicators."""
+    from .models import Scene
+
+    return bool(
+        Scene.objects.editable_by(user).exists() or municipality_indicator_choices(user).exists()
+    )
+
+
 def municipality_indicator_choices(user: Any) -> Any:
     """The municipalities the user may keep indicators for (as their coordinator)."""
     from actors.models import Organisation

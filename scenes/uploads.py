@@ -12,9 +12,13 @@ parsing included, happens in the worker (`scenes.tasks.check_import`).
 from __future__ import annotations
 
 import zipfile
+from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_UPLOAD_MB = 5
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -116,3 +120,29 @@ def _too_large() -> ValidationError:
         % {"limit": MAX_UPLOAD_MB},
         "too_large",
     )
+
+
+class UploadForm(forms.Form):
+    """The upload form of an import: one CSV or XLSX file, checked by `check_upload` (size,
+    type by content, zip limits) before anything parses it. `max_rows` is the import's own."""
+
+    max_rows = 5000
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    file_type: str = ""
+    content: bytes = b""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("At most %(size)d MB and %(rows)d rows.") % {
+            "size": MAX_UPLOAD_MB,
+            "rows": self.max_rows,
+        }
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        self.file_type, self.content = check_upload(upload)
+        return upload

@@ -61,6 +61,7 @@ STATUS_COLOURS = {
 }
 LAST_SCENE_SESSION_KEY = "ods_last_scene"
 OBSERVATION_PAGE_SIZE = 50
+SCENE_PAGE_SIZE = 50
 
 
 # --- County map and list ------------------------------------------------------------------
@@ -83,11 +84,11 @@ def _filtered_scenes(request, *, counts=True):
 @login_required
 def scene_list(request):
     form, scenes = _filtered_scenes(request)
-    scenes = list(scenes)
-    ids = [s.pk for s in scenes]
     fmt = request.GET.get("format")
-    record_read(request, "export" if fmt in FORMATS else "list", Scene, ids, scene_ids=ids)
     if fmt in FORMATS:
+        scenes = list(scenes)
+        ids = [s.pk for s in scenes]
+        record_read(request, "export", Scene, ids, scene_ids=ids)
         return table_response(
             "scener",
             [_("Name"), _("Municipality"), _("Status"), _("Area type"), _("Place type"),
@@ -99,13 +100,21 @@ def scene_list(request):
             ),
             fmt,
         )  # fmt: skip
+    # A page of the list; the map (map.json) and the export show every scene the filter keeps.
+    page = Paginator(scenes, SCENE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = [s.pk for s in page]
+    record_read(request, "list", Scene, ids, scene_ids=ids)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "scenes/scene_list.html",
         {
             "form": form,
-            "scenes": scenes,
-            "query": request.GET.urlencode(),
+            "scenes": page,
+            "page": page,
+            "page_query": query.urlencode(),
+            "query": query.urlencode(),
             "can_create": permissions.can_create_scene(request.user),
             "counts_checked_at": rollups.checked_at(),
             "status_legend": [(s.label, STATUS_COLOURS[s]) for s in Status],

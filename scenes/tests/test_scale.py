@@ -113,6 +113,38 @@ def test_a_linked_duplicate_leaves_the_rollup_and_comes_back_when_unlinked(
     assert listed() == both - 1
 
 
+def test_the_scene_list_shows_50_a_page_and_the_export_and_map_every_scene(
+    client, regional_coordinator, stockholm
+):
+    """Hundreds of scenes nationally: the list pages them with the same queries for 5 rows as
+    for 50; the map and the export still hold every scene the filter keeps."""
+    from scenes.models import Scene
+    from scenes.tests.test_api import make_scene
+
+    client.force_login(regional_coordinator)
+    url = reverse("scenes:scene_list")
+    already = Scene.objects.visible_to(regional_coordinator).count()
+    for i in range(5):
+        make_scene(regional_coordinator, stockholm, f"Plats {i:02}", (18.0 + i / 100, 59.3))
+    few = _queries(client, url)
+    for i in range(5, 55):
+        make_scene(regional_coordinator, stockholm, f"Plats {i:02}", (18.0 + i / 100, 59.3))
+    total = already + 55
+    assert _queries(client, url) == few
+    first = client.get(url)
+    assert len(first.context["scenes"]) == 50
+    assert f"{total} scener" in first.content.decode()
+    rest = client.get(url, {"page": 2})
+    listed = [s.pk for s in first.context["scenes"]] + [s.pk for s in rest.context["scenes"]]
+    assert len(listed) == len(set(listed)) == total
+    assert len(client.get(reverse("scenes:scene_map_data")).json()["features"]) == total
+    export = client.get(url, {"format": "csv"}).content.decode("utf-8-sig")
+    assert len(export.strip().splitlines()) == total + 1
+    # The filter keeps its place across the pages.
+    page_two = client.get(url, {"municipality": stockholm.pk, "page": 2}).content.decode()
+    assert f"municipality={stockholm.pk}&amp;page=1" in page_two
+
+
 BIG = 200_000
 
 

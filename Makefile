@@ -46,11 +46,11 @@ fuzz: setup
 messages:
 	$(PY) manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --no-obsolete --no-location
 
-## Page benchmarks at 1 M observations (bench/README.md): the data is generated once into
-## ods_bench_1m (a few minutes), then reused; one JSON line per page on stdout.
+## Every benchmark (bench/README.md) at 1 M observations: the data is generated once into
+## ods_bench_1m (a few minutes), then reused; figures in bench/results-1m.jsonl, a table at the end.
 bench: bootstrap
-	$(PY) bench/pages.py --database ods_bench_1m --profile 1m --runs $${BENCH_RUNS:-5} | tee bench/results-1m.jsonl
+	$(PY) bench/run_all.py --profile 1m --runs $${BENCH_RUNS:-5}
 
 ## The same at 10 M observations ("dense"), in ods_bench_10m.
 bench-10m: bootstrap
-	$(PY) bench/pages.py --database ods_bench_10m --profile 10m --runs $${BENCH_RUNS:-5} | tee bench/results-10m.jsonl
+	$(PY) bench/run_all.py --profile 10m --runs $${BENCH_RUNS:-5}

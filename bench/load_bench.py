@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+# The goals: p95 of each kind of read (GET) and write (POST) on this machine.
+READ_P95_GOAL, WRITE_P95_GOAL = 500, 800
 
 ROLES = {
     "field": ["sthlm.falt", "polis.city", "sl.trygghet", "kv.handlaggare"],
@@ -178,6 +180,7 @@ def percentiles(stats_csv: Path) -> list[dict]:
             rows.append(
                 {
                     "name": row["Name"] if row["Name"] != "Aggregated" else "**all requests**",
+                    "type": row["Type"],
                     "requests": int(row["Request Count"]),
                     "failures": int(row["Failure Count"]),
                     "p50": row["50%"],
@@ -298,6 +301,22 @@ def main() -> int:
     ) or (check["reports"]["stored"] != check["reports"]["accepted"])
     print("Every accepted write stored exactly once." if not bad else "WRITES WRONG")
     print(f"(logs in {work})")
+    rows = percentiles(work / "locust_stats.csv")
+    by_kind = {kind: [r for r in rows if r["type"] == kind] for kind in ("GET", "POST")}
+    worst = {
+        kind: max((float(r["p95"]) for r in found if r["requests"]), default=0)
+        for kind, found in by_kind.items()
+    }
+    errors = sum(r["failures"] for r in rows if r["type"])
+    requests = sum(r["requests"] for r in rows if r["type"])
+    met = (not bad and errors == 0 and worst["GET"] < READ_P95_GOAL
+           and worst["POST"] < WRITE_P95_GOAL)  # fmt: skip
+    print(json.dumps({
+        "bench": "load", "label": label, "requests": requests, "errors": errors,
+        "p95_reads_ms_worst": worst["GET"], "p95_writes_ms_worst": worst["POST"],
+        "goal_reads_ms": READ_P95_GOAL, "goal_writes_ms": WRITE_P95_GOAL,
+        "writes_exactly_once": not bad, "met": met,
+    }))  # fmt: skip
     return 1 if bad else 0
 
 

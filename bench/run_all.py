@@ -1,0 +1,114 @@
+"""Every benchmark of bench/README.md in one run (`make bench`, `make bench-10m`).
+
+    .venv/bin/python bench/run_all.py [--profile 1m|10m] [--runs 5] [--only NAME ...]
+
+Runs each benchmark as its own process, one after the other (they must not share the machine's
+two cores), collects the JSON lines each prints on stdout into `bench/results-<profile>.jsonl`
+(each line with its benchmark's name in `"bench"`), passes their logs and tables through on
+stderr, and ends with a table of every figure against its goal. A benchmark that fails is
+recorded as such and the others still run. Exit status 0 unless a benchmark could not run: the
+goals are reported, not enforced.
+
+The page benchmarks (pages, read logging, permission filtering, exports, report scopes) use
+the profile's national-scale database (`ods_bench_1m` or `ods_bench_10m`, generated once by
+`generate.py`); the lägesbild budget on 20,000 rows and the Celery runs use `ods_bench`, the
+load test `ods_load_bench`. None of them is a test or demo database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = sys.executable
+SERVER = "postgis://postgres@127.0.0.1:5432/"
+
+
+def steps(profile: str, runs: int) -> list[tuple[str, list[str], dict]]:
+    big = f"ods_bench_{profile}"
+    small = {"DATABASE_URL": SERVER + "ods_bench"}
+    scale = ["--database", big, "--profile", profile]
+    return [
+        ("pages", [PY, str(BENCH / "pages.py"), *scale, "--runs", str(runs)], {}),
+        ("read_audit", [PY, str(BENCH / "read_audit_bench.py"), *scale], {}),
+        ("report_20k", [PY, str(BENCH / "report_bench.py"), "--observations", "20000",
+                        "--runs", str(runs)], small),
+        ("celery", [PY, str(BENCH / "celery_bench.py")], small),
+        ("load", [PY, str(BENCH / "load_bench.py"), "--database", "ods_load_bench",
+                  "--users", "150", "--duration", "120"], {}),
+    ]  # fmt: skip
+
+
+def run(name: str, command: list[str], env: dict) -> tuple[list[dict], int, float]:
+    print(f"\n== {name}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    proc = subprocess.Popen(  # noqa: S603 (the project's own scripts)
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, text=True
+    )
+    lines = []
+    for line in proc.stdout or ():
+        if line.startswith("{"):
+            try:
+                row = json.loads(line)
+            except ValueError:
+                row = None
+            if isinstance(row, dict):
+                row.setdefault("bench", name)
+                row["step"] = name
+                lines.append(row)
+                print(line.rstrip(), file=sys.stderr, flush=True)
+                continue
+        print(line.rstrip(), file=sys.stderr, flush=True)
+    return lines, proc.wait(), time.monotonic() - started
+
+
+def figure(row: dict) -> str:
+    for key in ("multiple_median", "throughput_on_vs_off", "ratio", "overhead", "speedup",
+                "multiple_of_scene_report", "build_median_s", "p95_reads_ms_worst"):  # fmt: skip
+        if key in row:
+            return f"{key} = {row[key]}"
+    return ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="1m")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", nargs="*", default=None, help="step names to run")
+    args = parser.parse_args()
+    results, broken = [], []
+    began = time.monotonic()
+    for name, command, env in steps(args.profile, args.runs):
+        if args.only and name not in args.only:
+            continue
+        lines, status, seconds = run(name, command, env)
+        results += lines
+        print(f"== {name}: exit {status} after {seconds:.0f} s", file=sys.stderr, flush=True)
+        if status != 0 and not lines:
+            broken.append(name)
+            results.append({"bench": name, "step": name, "error": f"exit status {status}"})
+    out = BENCH / f"results-{args.profile}.jsonl"
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+    print(f"\n{len(results)} figures in {out.relative_to(ROOT)} after "
+          f"{(time.monotonic() - began) / 60:.1f} min\n", file=sys.stderr)  # fmt: skip
+    print("| bench | what | figure | goal | met |\n|---|---|---|---|---|", file=sys.stderr)
+    for r in results:
+        what = " ".join(str(r[k]) for k in ("target", "user", "scope", "label") if r.get(k))
+        goal = r.get("goal", r.get("goal_1m", ""))
+        met = r.get("met", "" if "error" not in r else "error")
+        if "multiple_median" in r and "met" not in r:
+            met = r["multiple_median"] <= r.get("goal_1m", 4)
+        print(f"| {r['bench']} | {what} | {figure(r) or r.get('error', '')} | {goal} | {met} |",
+              file=sys.stderr)  # fmt: skip
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

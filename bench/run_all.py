@@ -95,7 +95,12 @@ def main() -> int:
             broken.append(name)
             results.append({"bench": name, "step": name, "error": f"exit status {status}"})
     out = BENCH / f"results-{args.profile}.jsonl"
-    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+    ran = {row["step"] for row in results}
+    # With --only, the other steps' figures of an earlier run stay in the file.
+    kept = [json.loads(line) for line in out.read_text().splitlines() if line.strip()] if (
+        args.only and out.exists()) else []  # fmt: skip
+    kept = [row for row in kept if row.get("step", row.get("bench", "pages")) not in ran]
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept + results))
     print(f"\n{len(results)} figures in {out.relative_to(ROOT)} after "
           f"{(time.monotonic() - began) / 60:.1f} min\n", file=sys.stderr)  # fmt: skip
     print("| bench | what | figure | goal | met |\n|---|---|---|---|---|", file=sys.stderr)

@@ -409,7 +409,10 @@ class ObservationSerializer(serializers.ModelSerializer):
         return self.context["request"].user
 
     def validate_scene(self, scene):
-        # The scene is visible (the field's queryset); logging there is a permission.
+        # The scene is visible (the field's queryset); logging there is a permission. That
+        # an archived scene takes nothing new is the logging verb's rule (400, under
+        # "scene"): a repeat of an observation stored before the scene was archived is
+        # still answered with the stored row.
         if not can_log_observation(self._user, scene):
             raise PermissionDenied(_("You cannot log observations at this scene."))
         return scene

@@ -13,6 +13,7 @@ from datetime import datetime
 from django import forms
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
@@ -324,6 +325,30 @@ class LocalDateTimeField(forms.DateTimeField):
         return aware_local(naive)
 
 
+class LoggingSceneField(forms.ModelChoiceField):
+    """The scenes the observation form offers (`Scene.objects.open_for_logging_by`). A scene
+    the user could log at but that is archived (`refused`) is not offered; sent anyway (an
+    old page, the outbox), it is refused with why, not as an unknown choice."""
+
+    refused: models.QuerySet[Scene] | None = None
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            key = str(value).strip()
+            if (
+                exc.code == "invalid_choice"
+                and self.refused is not None
+                and key.isdigit()
+                and self.refused.filter(pk=int(key)).exists()
+            ):
+                raise forms.ValidationError(
+                    permissions.SCENE_ARCHIVED, code="scene_archived"
+                ) from None
+            raise
+
+
 class ObservationForm(forms.ModelForm):
     """One screen, for a phone: where (map, position or typed), when, what, who."""
 
@@ -366,7 +391,7 @@ class ObservationForm(forms.ModelForm):
             "description",
             "restricted",
         ]
-        field_classes = {"occurred_at": LocalDateTimeField}
+        field_classes = {"occurred_at": LocalDateTimeField, "scene": LoggingSceneField}
         # Observation.scene has no verbose_name of its own: without this the label is
         # Django's English "Scene" in every language.
         labels = {"scene": _("Scene")}
@@ -382,8 +407,9 @@ class ObservationForm(forms.ModelForm):
     def __init__(self, *args, user, scene=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        loggable = Scene.objects.loggable_by(user).active().order_by("name")
+        loggable = Scene.objects.open_for_logging_by(user).order_by("name")
         self.fields["scene"].queryset = loggable
+        self.fields["scene"].refused = Scene.objects.loggable_by(user).archived()
         self.fields["place"].queryset = Place.objects.visible_to(user).filter(scene__in=loggable)
         self.fields["occurred_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["insecurity"].widget.choices = [(i, str(i)) for i in range(1, 6)]

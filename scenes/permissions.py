@@ -103,6 +103,11 @@ class SceneQuerySet(models.QuerySet["Scene"]):
             return self.visible_to(user)
         return self.visible_to(user).filter(pk__in=_team_scene_ids(user, COORDINATOR_ROLES))
 
+    def open_for_logging_by(self, user: Any) -> Self:
+        """The scenes the observation form offers the user: where they may log
+        (`loggable_by`) and that still take observations (`takes_observations`)."""
+        return self.loggable_by(user).exclude(status=ARCHIVED_STATUS)
+
     def active(self) -> Self:
         """Scenes that are not archived (status Avvecklad): what default lists, maps, the
         observation form and the start pages show. Archived scenes keep their history and
@@ -474,7 +479,23 @@ def writing_organisation(user: Any, scene: Scene, prefer: Any = ()) -> Any:
 
 
 def can_log_observation(user: Any, scene: Scene) -> bool:
+    """Whether the user's role lets them log at the scene (whether the scene still takes
+    observations is `takes_observations`)."""
     return bool(logging_memberships(user, scene))
+
+
+# An archived scene keeps its history, but nothing new is logged there.
+SCENE_ARCHIVED = _(
+    "The scene is archived (closed down): no new observations can be logged there. Nothing "
+    "was saved."
+)
+
+
+def takes_observations(scene: Scene) -> bool:
+    """The one rule of whether a scene takes new observations: not when it is archived.
+    The logging verb (form, API, outbox, import), the form's scene choices
+    (`SceneQuerySet.open_for_logging_by`) and the API's scene check all ask this."""
+    return scene.status != ARCHIVED_STATUS
 
 
 def can_edit_observation(user: Any, observation: Any) -> bool:

@@ -27,9 +27,11 @@ from .models import (
     TeamChange,
 )
 from .permissions import (
+    SCENE_ARCHIVED,
     TEAM_PERMISSIONS,
     can_log_observation,
     logging_organisation,
+    takes_observations,
     writing_organisation,
 )
 
@@ -208,6 +210,8 @@ class Checked:
 def _check(by, scene: Scene, organisation: Organisation | None, row: ObservationRow) -> Checked:
     observation = Observation(scene=scene, organisation=organisation, reported_by=by, **row.fields)
     errors = {name: list(messages) for name, messages in row.refused.items()}
+    if not takes_observations(scene):
+        errors.setdefault("scene", []).append(str(SCENE_ARCHIVED))
     if organisation is None:
         errors.setdefault("organisation", []).append(
             _("You cannot log for that organisation here.")

@@ -336,7 +336,8 @@ def scene_detail(request, pk):
         "indicators": scene.indicators.all(),
         "recent": recent,
         "can_edit": permissions.can_edit_scene(request.user, scene),
-        "can_log": permissions.can_log_observation(request.user, scene),
+        "can_log": permissions.can_log_observation(request.user, scene)
+        and permissions.takes_observations(scene),
         "can_manage_team": permissions.can_manage_team(request.user, scene),
         "can_delete": permissions.can_delete_scene(request.user),
         "team_history": scene.team_changes.select_related("organisation", "changed_by")[:20],
@@ -666,7 +667,8 @@ def observation_list(request, pk):
             "suspected": suspected,
             "duplicate_rule": duplicates.rule(),
             "page_query": page_query,
-            "can_log": permissions.can_log_observation(request.user, scene),
+            "can_log": permissions.can_log_observation(request.user, scene)
+            and permissions.takes_observations(scene),
             "can_edit_scene": permissions.can_edit_scene(request.user, scene),
         },
     )

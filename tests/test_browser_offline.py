@@ -199,3 +199,92 @@ def test_the_same_form_sent_twice_at_once_stores_one_row(field, sergels, live_se
     )
     assert statuses == [200, 200]
     assert wait_for_rows(logged("Två gånger"), 2, seconds=3) == 1
+
+
+# --- A browser restart, and the form kept after a visit of the start page only --------------
+
+READY = "() => document.documentElement.dataset.odsOfflineReady === '1'"
+
+
+@pytest.fixture
+def profile(browser_type, browser_type_launch_args, tmp_path):
+    """Chromium with a profile on disk (`launch()` starts it; closing the context quits the
+    browser, and the next `launch()` starts it again on the same profile), as a phone's
+    browser that is closed and opened again."""
+    started = []
+
+    def launch():
+        context = browser_type.launch_persistent_context(
+            str(tmp_path / "profile"),
+            **browser_type_launch_args,
+            timezone_id="Europe/Stockholm",
+            locale="sv-SE",
+        )
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda r: r.abort())
+        started.append(context)
+        return context, (context.pages[0] if context.pages else context.new_page())
+
+    yield launch
+    for context in started:
+        context.close()  # a no-op for one the test closed
+
+
+def test_the_outbox_survives_a_browser_restart_without_a_network(
+    profile, live_server, sergels, demo_password
+):
+    context, page = profile()
+    log_in(page, live_server, "sthlm.falt", demo_password)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(form_url(live_server, sergels))
+    page.wait_for_function(READY)
+    page.goto(form_url(live_server, sergels))
+    page.wait_for_function(f"{READY} && !!navigator.serviceWorker.controller")
+    context.set_offline(True)
+    save_offline(page, sergels, "Omstart 1: grupp vid trappan.", 1)
+    save_offline(page, sergels, "Omstart 2: grupp vid trappan.", 2)
+    context.close()  # the whole browser quits
+
+    context, page = profile()
+    context.set_offline(True)
+    outbox = f"{live_server.url}{reverse('scenes:observation_outbox')}"
+    page.goto(outbox)  # served by the service worker: there is no network
+    expect(page.locator("html")).to_have_attribute("data-ods-offline-copy", "1")
+    entries = page.locator(".outbox-entry")
+    expect(entries).to_have_count(2)
+    expect(page.locator("[data-outbox-count]")).to_have_text("2")
+    assert logged("Omstart").count() == 0
+
+    context.set_offline(False)
+    # The session ended with the browser (log-ins are not remembered, settings
+    # ACCOUNT_SESSION_REMEMBER): the outbox waits for a new log-in, then sends.
+    expect(page.locator("[data-outbox-badge]")).to_have_class(re.compile("attention"))
+    assert logged("Omstart").count() == 0
+    log_in(page, live_server, "sthlm.falt", demo_password)
+    assert wait_for_rows(logged("Omstart"), 2) == 2
+    rows = list(logged("Omstart").order_by("pk"))
+    assert [r.description[:9] for r in rows] == ["Omstart 1", "Omstart 2"]
+    page.goto(outbox)
+    expect(page.locator("#outbox-empty")).to_be_visible()
+    expect(page.locator(".outbox-entry")).to_have_count(0)
+    expect(page.locator("[data-outbox-badge]")).to_be_hidden()
+
+
+def test_one_visit_of_the_start_page_keeps_the_form_with_the_users_scenes_for_offline(
+    context, live_server, sergels, personas, demo_password
+):
+    page = context.new_page()
+    log_in(page, live_server, "sthlm.falt", demo_password)
+    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_function(READY)  # the start page only: the form was never opened
+    context.set_offline(True)
+    page.goto(f"{live_server.url}{reverse('scenes:observation_create')}")
+    expect(page.locator("html")).to_have_attribute("data-ods-offline-copy", "1")
+    expect(page.locator("#outbox-notice")).to_contain_text("sparade kopia")
+    offered = {t.strip() for t in page.locator("#id_scene option").all_text_contents()}
+    mine = {s.name for s in Scene.objects.open_for_logging_by(personas["sthlm.falt"])}
+    assert sergels.name in mine and mine <= offered
+    categories = page.locator("#id_category option").all_text_contents()
+    assert "Narkotikabruk" in categories and "Narkotikaförsäljning" in categories
+    # And an observation saved there goes to the outbox.
+    page.locator("#id_scene").select_option(str(sergels.pk))
+    save_offline(page, sergels, "Från startsidan: grupp vid trappan.", 1)

@@ -2,6 +2,7 @@
 observation form's first screen and keyboard path, and axe on every main page per persona."""
 
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -279,61 +280,223 @@ def test_leaflet_and_its_drawing_tools_speak_swedish(
 
 
 def _pages(world):
+    """Every HTML page of the sweep by a short name (the view's URL name is what the
+    coverage test below checks)."""
     scene, case = world["scene"], world["case"]
+    observation_form = reverse("scenes:observation_create")
     return {
         "home": reverse("home"),
         "scene_list": reverse("scenes:scene_list"),
         "scene": reverse("scenes:scene_detail", args=[scene.pk]),
+        "scene_new": reverse("scenes:scene_create"),
+        "scene_edit": reverse("scenes:scene_edit", args=[scene.pk]),
+        "scene_archive": reverse("scenes:scene_archive", args=[scene.pk]),
+        "scene_delete": reverse("scenes:scene_delete", args=[scene.pk]),
+        "team_add": reverse("scenes:team_add", args=[scene.pk]),
+        "assessment_new": reverse("scenes:assessment_create", args=[scene.pk]),
         "place": reverse("scenes:place_detail", args=[world["place"].pk]),
-        "observation_form": reverse("scenes:observation_create") + f"?scene={scene.pk}",
+        "place_new": reverse("scenes:place_create", args=[scene.pk]),
+        "place_edit": reverse("scenes:place_edit", args=[world["place"].pk]),
+        "landmark_new": reverse("scenes:landmark_create", args=[scene.pk]),
+        "landmark_edit": reverse("scenes:landmark_edit", args=[world["landmark"].pk]),
+        "observation_form": f"{observation_form}?scene={scene.pk}",
+        "outbox": reverse("scenes:observation_outbox"),
         "observation_list": reverse("scenes:observation_list", args=[scene.pk]),
+        "observation_list_suspected": (
+            reverse("scenes:observation_list", args=[scene.pk]) + "?suspected=1"
+        ),
         "observation": reverse("scenes:observation_detail", args=[world["observation"].pk]),
+        # The page a save leads to when the new observation may be the same event as one
+        # logged before: it offers the earlier one to link to.
+        "observation_duplicates": (
+            reverse("scenes:observation_detail", args=[world["near_duplicate"].pk])
+            + "?next=another"
+        ),
+        "share_new": reverse("scenes:share_create", args=["observation", world["kept"].pk]),
+        "observation_import": reverse("scenes:observation_import", args=[scene.pk]),
+        "observation_import_failed": reverse(
+            "scenes:observation_import_job", args=[scene.pk, world["observation_import"].pk]
+        ),
+        "observation_import_preview": reverse(
+            "scenes:observation_import_job", args=[scene.pk, world["observation_preview"].pk]
+        ),
+        "observation_import_errors": reverse(
+            "scenes:observation_import_job", args=[scene.pk, world["observation_errors"].pk]
+        ),
+        "indicators": reverse("scenes:indicator_list"),
+        "indicator": reverse("scenes:indicator_detail", args=[world["indicator"].pk]),
+        "indicator_new": reverse("scenes:indicator_create", args=[scene.pk]),
+        "municipality_indicator_new": reverse("scenes:municipality_indicator_create"),
+        "indicator_import": reverse("scenes:indicator_import"),
+        "indicator_import_failed": reverse(
+            "scenes:indicator_import_job", args=[world["indicator_import"].pk]
+        ),
+        "indicator_import_preview": reverse(
+            "scenes:indicator_import_job", args=[world["indicator_preview"].pk]
+        ),
+        "case_new": reverse("sara:case_create", args=[scene.pk]),
         "case": reverse("sara:case_detail", args=[case.pk]),
+        "case_edit": reverse("sara:case_edit", args=[case.pk]),
+        "case_effect": reverse("sara:case_effect", args=[case.pk]),
+        "scene_effect": reverse("sara:scene_effect", args=[scene.pk]),
         "action": reverse("sara:action_detail", args=[world["action"].pk]),
+        "action_edit": reverse("sara:action_edit", args=[world["action"].pk]),
         "my_actions": reverse("sara:my_actions"),
         "methods": reverse("sara:method_list"),
+        "method": reverse("sara:method_detail", args=[world["method"].pk]),
+        "method_new": reverse("sara:method_create"),
+        "method_edit": reverse("sara:method_edit", args=[world["method"].pk]),
+        # The list is also where a lägesbild is requested (its form is on the page).
         "reports": reverse("situation_reports:report_list"),
         "report": reverse("situation_reports:report_detail", args=[world["report"].pk]),
         "followup": reverse("followup:scenes"),
         "followup_sara": reverse("followup:section", args=["sara"]),
-        "indicators": reverse("scenes:indicator_list"),
-        "indicator": reverse("scenes:indicator_detail", args=[world["indicator"].pk]),
         "log_review": reverse("audit:review"),
+        "log_object": reverse("audit:object_reads")
+        + f"?object_type=scenes.scene&object_id={scene.pk}",
+        "log_user": reverse("audit:user_reads") + "?username=polis.city",
         "log_sample": reverse("audit:sample"),
+        "log_unusual": reverse("audit:unusual"),
         "organisations": reverse("actors:organisation_list"),
-        "scene_new": reverse("scenes:scene_create"),
-        "scene_edit": reverse("scenes:scene_edit", args=[scene.pk]),
-        "indicator_import": reverse("scenes:indicator_import"),
+        "organisation": reverse("actors:organisation_detail", args=[world["police"].pk]),
     }
 
 
 PERSONA_PAGES = {
     "sthlm.samordnare": [
-        "home", "scene_list", "scene", "place", "observation_form", "observation_list",
-        "observation", "case", "action", "my_actions", "methods", "reports", "report",
-        "followup", "indicators", "indicator", "log_review", "scene_edit",
+        "home", "scene_list", "scene", "scene_edit", "team_add", "assessment_new", "place",
+        "place_new", "place_edit", "landmark_new", "landmark_edit", "observation_form",
+        "observation_list", "observation_list_suspected", "observation",
+        "observation_duplicates", "share_new", "observation_import",
+        "observation_import_failed", "observation_import_preview",
+        "observation_import_errors", "indicators", "indicator", "indicator_new",
+        "municipality_indicator_new", "indicator_import", "indicator_import_failed",
+        "indicator_import_preview", "case_new", "case", "case_edit", "case_effect",
+        "scene_effect", "action", "action_edit", "my_actions", "methods", "method", "reports",
+        "report", "followup", "log_review", "log_object", "log_user", "log_unusual",
     ],
     "sthlm.falt": [
-        "home", "scene_list", "scene", "observation_form", "observation_list", "case",
-        "my_actions", "reports",
+        "home", "scene_list", "scene", "observation_form", "outbox", "observation_list",
+        "observation_duplicates", "observation_import", "case", "my_actions", "reports",
     ],
     "polis.city": ["home", "scene", "observation_form", "case", "action", "my_actions"],
     "stad.utvarderare": [
         "home", "scene_list", "scene", "observation_list", "case", "reports", "followup",
-        "followup_sara", "indicators", "indicator", "organisations",
+        "followup_sara", "indicators", "indicator", "organisations", "organisation",
     ],
     "lan.samordnare": [
-        "home", "scene_list", "scene", "case", "reports", "followup", "log_review",
-        "log_sample", "scene_new", "indicator_import",
+        "home", "scene_list", "scene", "scene_new", "scene_archive", "scene_delete", "case",
+        "reports", "followup", "log_review", "log_sample", "indicator_import", "method_new",
+        "method_edit",
     ],
 }  # fmt: skip
 
+# What a page of the sweep must show, so that axe checks that state of it.
+SHOWS = {
+    "observation_duplicates": "#possible-duplicates",
+    "observation_list_suspected": "form[action$='/duplicate/']",
+    "observation_import_preview": "input[name=confirm]",
+    "observation_import_errors": "#error-summary",
+    "indicator_import_preview": "input[name=confirm]",
+    "outbox": "#outbox-list",
+}
+
+# The GET URLs of the permission matrix that are not HTML pages of their own, and so are
+# not in the sweep. Every other GET URL of the matrix must be in some persona's sweep
+# (test_every_html_page_of_the_matrix_is_in_the_sweep).
+NOT_PAGES = {
+    "scenes:scene_map_data": "JSON for the county map",
+    "scenes:scene_observation_map": "JSON for a scene's map",
+    "scenes:observation_import_progress": "the progress box alone, polled into its page",
+    "scenes:indicator_import_progress": "the progress box alone, polled into its page",
+    "situation_reports:report_progress": "the progress box alone, polled into its page",
+    "situation_reports:report_download": "the report's PDF",
+    "situation_reports:report_table": "an XLSX/CSV download",
+    "scenes:outbox_session": "JSON: who is signed in, for the outbox",
+    "scenes:service_worker": "the service worker's JavaScript",
+    "scenes:manifest": "the web app manifest (JSON)",
+    "schema": "the OpenAPI schema (YAML/JSON)",
+}
+# The REST API answers JSON (its browsable pages are DRF's own).
+API_PREFIXES = ("api:", "sara-api:", "reports-api:")
+
+
+class _AnyObject(dict):
+    """A stand-in for `world` that gives every key an object with an id, so the sweep's
+    addresses can be built without a database."""
+
+    def __missing__(self, key):
+        uploads = ("observation_import", "observation_preview", "observation_errors")
+        uploads += ("indicator_import", "indicator_preview")
+        return type("Stub", (), {"pk": uuid.UUID(int=1) if key in uploads else 1})()
+
+
+def test_every_html_page_of_the_matrix_is_in_the_sweep():
+    """A new page added to the permission matrix must be added to a persona's sweep above
+    (or, if it is not an HTML page, to NOT_PAGES with why)."""
+    from django.urls import resolve
+
+    from .permission_matrix import ROWS
+
+    gets = {row.name for row in ROWS if row.method == "get"}
+    pages = {
+        name: resolve(url.split("?")[0]).view_name for name, url in _pages(_AnyObject()).items()
+    }
+    swept = {pages[name] for names in PERSONA_PAGES.values() for name in names}
+    missing = sorted(
+        name for name in gets - swept - set(NOT_PAGES) if not name.startswith(API_PREFIXES)
+    )
+    assert missing == []
+    assert sorted(set(NOT_PAGES) - gets) == []  # no stale exclusions
+    assert sorted(set(pages) - {n for names in PERSONA_PAGES.values() for n in names}) == []
+
+
+@pytest.fixture
+def sweep_world(world, personas, stockholm):
+    """The matrix's world, plus what the sweep shows that it has not: a near-duplicate of
+    an observation (so the pages offer and list possible same events) and import previews."""
+    from datetime import timedelta
+
+    from django.test import Client
+
+    from scenes import services
+    from scenes.tests import test_import, test_indicator_import
+
+    # The latest shared one: within the observation list's default period.
+    original = Observation.objects.filter(
+        scene=world["scene"], restricted=False, duplicate_of__isnull=True
+    ).latest("occurred_at")
+    world["near_duplicate"] = services.log_observation(
+        by=personas["sthlm.falt"],
+        scene=original.scene,
+        location=original.location.clone(),
+        occurred_at=original.occurred_at + timedelta(minutes=5),
+        category=original.category,
+        source=original.source,
+        insecurity=original.insecurity,
+        description="Samma grupp vid trappan, loggad igen.",
+    )
+    client = Client()
+    client.force_login(personas["sthlm.samordnare"])
+    scene = world["scene"]
+    rows = test_import.valid_rows(scene)
+    for key, file in (
+        ("observation_preview", test_import.csv_file(rows)),
+        ("observation_errors", test_import.csv_file(rows + test_import.bad_rows(scene))),
+    ):
+        world[key] = test_import.upload(client, scene, file).context["job"]
+    indicator_rows = test_indicator_import.good_rows(scene)
+    world["indicator_preview"] = test_indicator_import.upload(
+        client, test_indicator_import.csv_file(indicator_rows)
+    ).context["job"]
+    return world
+
 
 @pytest.mark.parametrize("username", list(PERSONA_PAGES))
-def test_every_main_page_has_no_wcag_violations_on_a_phone(
-    phone, live_server, cases, world, demo_password, username
+def test_every_page_has_no_wcag_violations_on_a_phone(
+    phone, live_server, cases, sweep_world, demo_password, username
 ):
-    pages = _pages(world)
+    pages = _pages(sweep_world)
     page = _signed_in(phone, live_server, username, demo_password)
     found = {}
     for name in PERSONA_PAGES[username]:
@@ -341,6 +504,8 @@ def test_every_main_page_has_no_wcag_violations_on_a_phone(
         assert response.status == 200, name
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
+        if name in SHOWS:  # the page is in the state the sweep is for
+            assert page.locator(SHOWS[name]).count() > 0, name
         violations = axe_violations(page)
         if violations:
             found[name] = violations

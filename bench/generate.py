@@ -455,6 +455,11 @@ def generate(profile: str, seed: int, today: date) -> None:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'scenes_observation'"
             " AND indexname <> 'scenes_observation_pkey'"
+            # An index behind a constraint (the client UUID's unique one) stays: it cannot
+            # be dropped on its own.
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+            " WHERE c.conindid = (quote_ident(schemaname) || '.'"
+            " || quote_ident(indexname))::regclass)"
         )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
@@ -495,6 +500,8 @@ def refresh_rollups() -> None:
         return
     log("Refreshing the rollups …")
     rollups.refresh_all()
+    if hasattr(rollups, "rebuild_days"):  # the daily rollup (the scene page's long periods)
+        rollups.rebuild_days()
 
 
 def marker_for(profile: str, seed: int, today: date) -> str:

@@ -200,12 +200,14 @@ def _hotspot_feature(cell, result) -> dict:
     }
 
 
-def analysis_context(request, observations, start, end, *, where) -> dict:
+def analysis_context(request, observations, start, end, *, where, scene_id=None) -> dict:
     """The analysis block of the scene page and a sub-place's page: the figures of
     `observations` (visible to the user, one scene or sub-place, any time) for the period
-    [start, end), under the rules of scenes.analysis, with the charts' data."""
+    [start, end), under the rules of scenes.analysis, with the charts' data. With `scene_id`
+    (all the scene's observations) a long period is read from the daily rollup too."""
     last = end - timedelta(days=1)
-    result = analysis.analyse_period(observations, start.date(), last.date())
+    result = analysis.analyse_period(observations, start.date(), last.date(), scene_id=scene_id)
+    state = rollups.day_state() if result.rollup_through else None
     weekdays = [formatting.weekday_short(d) for d in range(7)]
     charts = {
         "weekdays": weekdays,
@@ -272,6 +274,8 @@ def analysis_context(request, observations, start, end, *, where) -> dict:
         "chart_data": charts,
         "start": start,
         "end": last,
+        "rollup_through": result.rollup_through,
+        "rollup_refreshed_at": state.refreshed_at if state else None,
     }
 
 
@@ -304,7 +308,9 @@ def scene_detail(request, pk):
     period_form, start, end = _period(request)
     visible = Observation.objects.in_scene(request.user, scene)
     # Duplicates are listed (marked) but counted in no figure.
-    context = analysis_context(request, visible.counted(), start, end, where=scene.name)
+    context = analysis_context(
+        request, visible.counted(), start, end, where=scene.name, scene_id=scene.pk
+    )
     assessments = list(
         SymptomAssessment.objects.visible_to(request.user)
         .filter(scene=scene)

@@ -495,6 +495,12 @@ ODS_SUPPRESS_BELOW = env.int("ODS_SUPPRESS_BELOW", default=5)
 ODS_BASEMAP_PMTILES = env.str("ODS_BASEMAP_PMTILES", default="")
 # Past this many observation points in view, the map is sent grid aggregates instead.
 ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
+# At most this many grid cells in a map response: the cells grow (doubling) until they fit.
+ODS_MAP_CELL_LIMIT = env.int("ODS_MAP_CELL_LIMIT", default=4000)
+# The county map sends scenes as outlines up to this many (and ODS_MAP_MAX_BYTES), and
+# past it counts of scenes per grid cell.
+ODS_MAP_FEATURE_LIMIT = env.int("ODS_MAP_FEATURE_LIMIT", default=2000)
+ODS_MAP_MAX_BYTES = env.int("ODS_MAP_MAX_BYTES", default=450_000)
 # Periods longer than this many days are figured from the daily rollup (scenes/rollups.py)
 # for their whole past days, and from the observations for the rest; shorter ones from the
 # observations only. Equal figures either way.

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import CharField, Count, F, Func, Min, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth
 
@@ -148,7 +148,12 @@ def _cell_query(
             _CELLS_WITH_ROLLUP.replace("{observations}", inner_sql).replace("{rollup}", rollup_sql)
             + select
         )
-    with connections[inner.db].cursor() as cursor:
+    # Without parallel workers (for this transaction): PostGIS gives ST_Transform a high
+    # planner cost, so spreading it over workers made a parallel sequential scan of the
+    # observations look cheaper than the index, though the rows are few (the EXPLAIN test in
+    # scenes/tests/test_scale.py).
+    with transaction.atomic(using=inner.db), connections[inner.db].cursor() as cursor:
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
         cursor.execute(sql, [cell_m, cell_m, SWEREF99TM, *inner_params, *rollup_params, *params])
         return cursor.fetchall()
 
@@ -318,15 +323,36 @@ def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
 
 
 def grid_aggregates(
-    observations: QuerySet, bbox: tuple[float, float, float, float] | None, cell_m: int
+    observations: QuerySet,
+    bbox: tuple[float, float, float, float] | None,
+    cell_m: int,
+    limit: int | None = None,
 ) -> list[dict]:
     """Counts per grid cell of the observations inside bbox (all when None), for the map:
-    `[{"lat": centre_lat, "lon": centre_lon, "count": n}, …]`, busiest first."""
+    `[{"lat": centre_lat, "lon": centre_lon, "count": n}, …]`, busiest first; at most
+    `limit + 1` cells when a limit is given (so the caller sees that there are more)."""
     size = _cell_size(cell_m)
     if bbox is not None:
         observations = observations.filter(location__intersects=bbox_polygon(bbox))
-    rows = _cell_query(observations, size, _GRID, [size, size, SWEREF99TM])
-    return [{"lat": lat, "lon": lon, "count": n} for lat, lon, n in rows or []]
+    select = _GRID if limit is None else _GRID + f" LIMIT {int(limit) + 1}"
+    rows = _cell_query(observations, size, select, [size, size, SWEREF99TM])
+    return [
+        {"lat": round(lat, 6), "lon": round(lon, 6), "count": n} for lat, lon, n in rows or []
+    ]
+
+
+def bounded_grid(
+    observations: QuerySet, cell_m: int, limit: int
+) -> tuple[int, list[dict]]:
+    """(cell size, cells) of `grid_aggregates` with at most `limit` cells whatever the data:
+    the cell size doubles from `cell_m` until the cells fit (a map response stays small)."""
+    size = _cell_size(cell_m)
+    for _ in range(24):
+        cells = grid_aggregates(observations, None, size, limit)
+        if len(cells) <= limit:
+            return size, cells
+        size *= 2
+    return size, cells[:limit]
 
 
 # --- Reading the figures ------------------------------------------------------------------

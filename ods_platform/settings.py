@@ -503,8 +503,9 @@ ODS_MAP_FEATURE_LIMIT = env.int("ODS_MAP_FEATURE_LIMIT", default=2000)
 ODS_MAP_MAX_BYTES = env.int("ODS_MAP_MAX_BYTES", default=450_000)
 # Periods longer than this many days are figured from the daily rollup (scenes/rollups.py)
 # for their whole past days, and from the observations for the rest; shorter ones from the
-# observations only. Equal figures either way.
-ODS_DAY_ROLLUP_MIN_DAYS = env.int("ODS_DAY_ROLLUP_MIN_DAYS", default=31)
+# observations only. Equal figures either way. Six: a week already reads six whole days from
+# the rollup (at 1 M the 7-day page's figure queries took 0.6 s of 1 s from the rows).
+ODS_DAY_ROLLUP_MIN_DAYS = env.int("ODS_DAY_ROLLUP_MIN_DAYS", default=6)
 # The beat refresh makes the last this many days again each time (besides the stale ones).
 ODS_DAY_ROLLUP_RECENT_DAYS = env.int("ODS_DAY_ROLLUP_RECENT_DAYS", default=2)
 # A period with more stale days than this (just after a big backdated import) is read from

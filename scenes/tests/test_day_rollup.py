@@ -154,7 +154,7 @@ def test_the_scene_page_reads_the_rollup_and_says_how_fresh(
         assert rolled.context["observation_count"] == raw.context["observation_count"]
         assert rolled.context["chart_data"] == raw.context["chart_data"]
         # A short period is read from the observations only.
-        week = client.get(url + "?start=2026-09-10&end=2026-09-16")
+        week = client.get(url + "?start=2026-09-11&end=2026-09-16")  # six days
         assert 'id="figures-freshness"' not in week.content.decode()
         api = client.get(reverse("api:scene-analysis", args=[sergels.pk]) + query).json()
         assert api["rollup_through"] == "2026-09-15"

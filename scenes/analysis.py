@@ -336,14 +336,10 @@ def grid_aggregates(
         observations = observations.filter(location__intersects=bbox_polygon(bbox))
     select = _GRID if limit is None else _GRID + f" LIMIT {int(limit) + 1}"
     rows = _cell_query(observations, size, select, [size, size, SWEREF99TM])
-    return [
-        {"lat": round(lat, 6), "lon": round(lon, 6), "count": n} for lat, lon, n in rows or []
-    ]
+    return [{"lat": round(lat, 6), "lon": round(lon, 6), "count": n} for lat, lon, n in rows or []]
 
 
-def bounded_grid(
-    observations: QuerySet, cell_m: int, limit: int
-) -> tuple[int, list[dict]]:
+def bounded_grid(observations: QuerySet, cell_m: int, limit: int) -> tuple[int, list[dict]]:
     """(cell size, cells) of `grid_aggregates` with at most `limit` cells whatever the data:
     the cell size doubles from `cell_m` until the cells fit (a map response stays small)."""
     size = _cell_size(cell_m)

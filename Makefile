@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ODS_BIND ?= 127.0.0.1:8000
 export ODS_BIND
 
-.PHONY: run test setup bootstrap lint pytest messages fuzz bench bench-10m
+.PHONY: run test setup bootstrap lint pytest messages fuzz bench bench-10m bench-permissions
 
 ## Install what is missing, prepare the database and demo data, then run web, worker and beat.
 run: setup
@@ -50,6 +50,12 @@ messages:
 ## ods_bench_1m (a few minutes), then reused; one JSON line per page on stdout.
 bench: bootstrap
 	$(PY) bench/pages.py --database ods_bench_1m --profile 1m --runs $${BENCH_RUNS:-5} | tee bench/results-1m.jsonl
+	$(MAKE) bench-permissions
+
+## Permission filtering at 100,000 and 1,000,000 cases, in ods_bench_perm (made from
+## ods_bench_1m, which it only reads).
+bench-permissions: bootstrap
+	$(PY) bench/permission_bench.py --source ods_bench_1m --database ods_bench_perm --runs $${BENCH_RUNS:-9} | tee bench/results-permissions.jsonl
 
 ## The same at 10 M observations ("dense"), in ods_bench_10m.
 bench-10m: bootstrap

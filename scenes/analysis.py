@@ -148,13 +148,18 @@ def _cell_query(
             _CELLS_WITH_ROLLUP.replace("{observations}", inner_sql).replace("{rollup}", rollup_sql)
             + select
         )
-    # Without parallel workers (for this transaction): PostGIS gives ST_Transform a high
-    # planner cost, so spreading it over workers made a parallel sequential scan of the
-    # observations look cheaper than the index, though the rows are few (the EXPLAIN test in
-    # scenes/tests/test_scale.py).
+    all_params = [cell_m, cell_m, SWEREF99TM, *inner_params, *rollup_params, *params]
+    if rollup is None:
+        with connections[inner.db].cursor() as cursor:
+            cursor.execute(sql, all_params)
+            return cursor.fetchall()
+    # With the rollup, without parallel workers (for this transaction): PostGIS gives
+    # ST_Transform a high planner cost, so spreading it over the workers of a parallel append
+    # made a parallel sequential scan of the observations look cheaper than the index, though
+    # the rows are few (the EXPLAIN test in scenes/tests/test_scale.py).
     with transaction.atomic(using=inner.db), connections[inner.db].cursor() as cursor:
         cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
-        cursor.execute(sql, [cell_m, cell_m, SWEREF99TM, *inner_params, *rollup_params, *params])
+        cursor.execute(sql, all_params)
         return cursor.fetchall()
 
 

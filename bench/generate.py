@@ -500,6 +500,8 @@ def refresh_rollups() -> None:
         return
     log("Refreshing the rollups …")
     rollups.refresh_all()
+    if hasattr(rollups, "rebuild_days"):  # the daily rollup (the scene page's long periods)
+        rollups.rebuild_days()
 
 
 def marker_for(profile: str, seed: int, today: date) -> str:

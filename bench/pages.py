@@ -67,6 +67,7 @@ def targets() -> list[Target]:
 
     today = timezone.localdate()
     week = f"start={(today - timedelta(days=6)).isoformat()}&end={today.isoformat()}"
+    year = f"start={(today - timedelta(days=364)).isoformat()}&end={today.isoformat()}"
     coordinator, regional = "sthlm.samordnare", "lan.samordnare"
     return [
         Target("scene_list", coordinator, reverse("scenes:scene_list")),
@@ -75,6 +76,7 @@ def targets() -> list[Target]:
         Target("county_map_json", regional, reverse("scenes:scene_map_data")),
         Target("scene_page_90d", coordinator, scene),
         Target("scene_page_7d", coordinator, f"{scene}?{week}"),
+        Target("scene_page_365d", coordinator, f"{scene}?{year}"),
         Target("observation_list_50", coordinator, obs),
         Target("scene_map_90d", coordinator, scene_map),
         Target("scene_map_viewport", coordinator, f"{scene_map}?bbox={viewport}"),

@@ -38,6 +38,8 @@ def steps(profile: str, runs: int) -> list[tuple[str, list[str], dict]]:
     return [
         ("pages", [PY, str(BENCH / "pages.py"), *scale, "--runs", str(runs)], {}),
         ("read_audit", [PY, str(BENCH / "read_audit_bench.py"), *scale], {}),
+        ("permissions", [PY, str(BENCH / "permission_bench.py"), "--source", big,
+                         "--database", f"{big}_perm", "--runs", str(max(runs, 5))], {}),
         ("report_20k", [PY, str(BENCH / "report_bench.py"), "--observations", "20000",
                         "--runs", str(runs)], small),
         ("celery", [PY, str(BENCH / "celery_bench.py")], small),

@@ -40,7 +40,11 @@ class Pagination(LimitOffsetPagination):
             self.count_capped = False
             return len(queryset)
         bound = self.get_offset(self.request) + self.limit + COUNT_AHEAD
-        counted = queryset.order_by()[: bound + 1].count()
+        # In the list's own order, so the bounded count walks the index the page is read
+        # from: unordered, the planner took a sequential scan of the observations (which
+        # reads the whole table for a viewer who sees fewer rows than the bound); ordered by
+        # id it walked the primary key and filtered (one scene at 1 M: 6.4 x the floor).
+        counted = queryset[: bound + 1].count()
         self.count_capped = counted > bound
         return min(counted, bound)
 

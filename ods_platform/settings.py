@@ -425,6 +425,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
         "options": {"expires": 10 * 60},
     },
+    # The daily rollup behind the long-period figures of the scene page: stale days, the days
+    # since the last refresh and the last two days are made again (scenes/rollups.py).
+    "scenes-refresh-observation-days": {
+        "task": "scenes.tasks.refresh_observation_days",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 9 * 60},
+    },
     # The audit chain is checked and its head recorded (and logged) every night.
     "audit-verify-chain": {
         "task": "audit.tasks.verify_audit_chain",
@@ -488,6 +495,22 @@ ODS_SUPPRESS_BELOW = env.int("ODS_SUPPRESS_BELOW", default=5)
 ODS_BASEMAP_PMTILES = env.str("ODS_BASEMAP_PMTILES", default="")
 # Past this many observation points in view, the map is sent grid aggregates instead.
 ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
+# At most this many grid cells in a map response: the cells grow (doubling) until they fit.
+ODS_MAP_CELL_LIMIT = env.int("ODS_MAP_CELL_LIMIT", default=4000)
+# The county map sends scenes as outlines up to this many (and ODS_MAP_MAX_BYTES), and
+# past it counts of scenes per grid cell.
+ODS_MAP_FEATURE_LIMIT = env.int("ODS_MAP_FEATURE_LIMIT", default=2000)
+ODS_MAP_MAX_BYTES = env.int("ODS_MAP_MAX_BYTES", default=450_000)
+# Periods longer than this many days are figured from the daily rollup (scenes/rollups.py)
+# for their whole past days, and from the observations for the rest; shorter ones from the
+# observations only. Equal figures either way. Six: a week already reads six whole days from
+# the rollup (at 1 M the 7-day page's figure queries took 0.6 s of 1 s from the rows).
+ODS_DAY_ROLLUP_MIN_DAYS = env.int("ODS_DAY_ROLLUP_MIN_DAYS", default=6)
+# The beat refresh makes the last this many days again each time (besides the stale ones).
+ODS_DAY_ROLLUP_RECENT_DAYS = env.int("ODS_DAY_ROLLUP_RECENT_DAYS", default=2)
+# A period with more stale days than this (just after a big backdated import) is read from
+# the observations until the next refresh.
+ODS_DAY_ROLLUP_MAX_STALE_DAYS = env.int("ODS_DAY_ROLLUP_MAX_STALE_DAYS", default=60)
 # A queued report whose message is neither in the broker nor was taken by a worker this many
 # seconds after it was handed out is handed out again by the sweeper (beat, every 5 s).
 ODS_REPORT_REPUBLISH_AFTER_S = env.int("ODS_REPORT_REPUBLISH_AFTER_S", default=10)

@@ -15,16 +15,20 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import CharField, Count, F, Func, Min, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth
 
 from .models import SWEREF99TM, AffectedGroup, Category
+
+if TYPE_CHECKING:
+    from .rollups import DaySplit
 
 Cell = tuple[int, int]
 
@@ -35,6 +39,20 @@ _CELLS = """
     WITH cells AS (
         SELECT floor(ST_X(g) / %s)::bigint AS cx, floor(ST_Y(g) / %s)::bigint AS cy, count(*) AS n
         FROM (SELECT ST_Transform(o.location, %s) AS g FROM ({observations}) AS o) AS p
+        GROUP BY 1, 2
+    )
+"""
+# The same CTE over the observations and a rollup's cells (rollups.DaySplit.cells_sql): the
+# observations' cells, then {rollup}; parameters: cell_m, cell_m, srid, the queryset's own,
+# the rollup's own.
+_CELLS_WITH_ROLLUP = """
+    WITH cells AS (
+        SELECT cx, cy, sum(n)::bigint AS n FROM (
+            SELECT floor(ST_X(g) / %s)::bigint AS cx, floor(ST_Y(g) / %s)::bigint AS cy,
+                1 AS n
+            FROM (SELECT ST_Transform(o.location, %s) AS g FROM ({observations}) AS o) AS p
+            UNION ALL {rollup}
+        ) AS u
         GROUP BY 1, 2
     )
 """
@@ -107,23 +125,49 @@ def _cell_size(cell_m: int | None) -> int:
 
 
 def _cell_query(
-    observations: QuerySet, cell_m: int, select: str, params: list
+    observations: QuerySet, cell_m: int, select: str, params: list, rollup: DaySplit | None = None
 ) -> list[tuple] | None:
-    """Run `select` over the observations' cell counts; None when the queryset is surely empty."""
+    """Run `select` over the observations' cell counts (plus the rollup's, when given); None
+    when there is surely nothing to count."""
     inner = observations.order_by().values("location")
     try:
         inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
     except EmptyResultSet:
-        return None
+        if rollup is None:
+            return None
+        inner_sql, inner_params = "SELECT NULL::geometry AS location WHERE false", ()
     # Only this module's constant SQL and Django's compiled, parameterised SQL are joined here.
-    sql = _CELLS.replace("{observations}", inner_sql) + select
-    with connections[inner.db].cursor() as cursor:
-        cursor.execute(sql, [cell_m, cell_m, SWEREF99TM, *inner_params, *params])
+    if rollup is None or rollup.cell_m != cell_m:
+        if rollup is not None:
+            raise ValueError("The rollup counts cells of another size.")
+        sql = _CELLS.replace("{observations}", inner_sql) + select
+        rollup_params: list = []
+    else:
+        rollup_sql, rollup_params = rollup.cells_sql()
+        sql = (
+            _CELLS_WITH_ROLLUP.replace("{observations}", inner_sql).replace("{rollup}", rollup_sql)
+            + select
+        )
+    all_params = [cell_m, cell_m, SWEREF99TM, *inner_params, *rollup_params, *params]
+    if rollup is None:
+        with connections[inner.db].cursor() as cursor:
+            cursor.execute(sql, all_params)
+            return cursor.fetchall()
+    # With the rollup, without parallel workers (for this transaction): PostGIS gives
+    # ST_Transform a high planner cost, so spreading it over the workers of a parallel append
+    # made a parallel sequential scan of the observations look cheaper than the index, though
+    # the rows are few (the EXPLAIN test in scenes/tests/test_scale.py).
+    with transaction.atomic(using=inner.db), connections[inner.db].cursor() as cursor:
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
+        cursor.execute(sql, all_params)
         return cursor.fetchall()
 
 
 def hotspot_cells(
-    observations: QuerySet, cell_m: int | None = None, limit: int | None = None
+    observations: QuerySet,
+    cell_m: int | None = None,
+    limit: int | None = None,
+    rollup: DaySplit | None = None,
 ) -> list[HotspotCell]:
     """Observation counts per grid cell, busiest first (ties by cell), at most `limit` cells."""
     size = _cell_size(cell_m)
@@ -134,6 +178,7 @@ def hotspot_cells(
         size,
         _HOTSPOTS,
         [size, size, size, size, SWEREF99TM, size, size, SWEREF99TM, limit],
+        rollup,
     )
     return [
         HotspotCell(
@@ -149,14 +194,17 @@ def hotspot_cells(
 
 
 def concentration(
-    observations: QuerySet, cell_m: int | None = None, top_share: float = 0.10
+    observations: QuerySet,
+    cell_m: int | None = None,
+    top_share: float = 0.10,
+    rollup: DaySplit | None = None,
 ) -> Concentration:
     """The share of observations in the busiest `top_share` of the cells that have any."""
     size = _cell_size(cell_m)
     if not 0 < top_share <= 1:
         raise ValueError("top_share must be above 0 and at most 1.")
     # Decimal keeps ceil(0.28 × 25) at 7: in binary floating point 0.28 × 25 is 7.000000000000001.
-    rows = _cell_query(observations, size, _CONCENTRATION, [Decimal(str(top_share))])
+    rows = _cell_query(observations, size, _CONCENTRATION, [Decimal(str(top_share))], rollup)
     if rows is None:
         return Concentration(cells=0, top_cells=0, observations=0, top_observations=0, share=None)
     ((k, top, total, top_total),) = rows
@@ -173,7 +221,7 @@ def _local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def time_matrix(observations: QuerySet) -> list[list[int]]:
+def time_matrix(observations: QuerySet, rollup: DaySplit | None = None) -> list[list[int]]:
     """Counts by local weekday (Monday = 0 … Sunday = 6) and hour (0–23): a 7 × 24 matrix."""
     zone = _local_zone()
     rows = (
@@ -186,12 +234,14 @@ def time_matrix(observations: QuerySet) -> list[list[int]]:
         .annotate(n=Count("pk"))
     )
     matrix = [[0] * 24 for _ in range(7)]
-    for weekday, hour, n in rows:
-        matrix[weekday - 1][hour] = n
+    for weekday, hour, n in [*rows, *(rollup.matrix() if rollup else [])]:
+        matrix[weekday - 1][hour] += n
     return matrix
 
 
-def monthly_trend(observations: QuerySet, start: date, end: date) -> list[tuple[date, int]]:
+def monthly_trend(
+    observations: QuerySet, start: date, end: date, rollup: DaySplit | None = None
+) -> list[tuple[date, int]]:
     """Counts per local calendar month from start's month to end's month, zero months included.
 
     Months are given by their first day. Observations outside those months are not counted.
@@ -205,6 +255,8 @@ def monthly_trend(observations: QuerySet, start: date, end: date) -> list[tuple[
         .annotate(n=Count("pk"))
     )
     counts = {month.date(): n for month, n in rows}
+    for month, n in (rollup.months() if rollup else {}).items():
+        counts[month] = counts.get(month, 0) + n
     trend = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
@@ -218,7 +270,20 @@ def _label(choices: type[Category] | type[AffectedGroup], value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 
-def counts_by_category(observations: QuerySet) -> list[tuple[str, str, int]]:
+def _merged(rows, extra: dict[str, int] | None) -> list[tuple[str, int]]:
+    """Rows (value, n) in their order, or, with counts from a rollup, both summed and
+    ordered the same way (most first, then by value)."""
+    if extra is None:
+        return list(rows)
+    counts = dict(extra)
+    for value, n in rows:
+        counts[value] = counts.get(value, 0) + n
+    return sorted(((v, n) for v, n in counts.items() if n), key=lambda r: (-r[1], r[0]))
+
+
+def counts_by_category(
+    observations: QuerySet, rollup: DaySplit | None = None
+) -> list[tuple[str, str, int]]:
     """(value, label in the active language, count) per category, most frequent first."""
     rows = (
         observations.order_by()
@@ -226,10 +291,13 @@ def counts_by_category(observations: QuerySet) -> list[tuple[str, str, int]]:
         .annotate(n=Count("pk"))
         .order_by("-n", "category")
     )
-    return [(value, _label(Category, value), n) for value, n in rows]
+    merged = _merged(rows, rollup.categories() if rollup else None)
+    return [(value, _label(Category, value), n) for value, n in merged]
 
 
-def counts_by_affected_group(observations: QuerySet) -> list[tuple[str, str, int]]:
+def counts_by_affected_group(
+    observations: QuerySet, rollup: DaySplit | None = None
+) -> list[tuple[str, str, int]]:
     """(value, label, count) per affected group, most frequent first; an observation counts
     once for each group it names."""
     rows = (
@@ -239,7 +307,8 @@ def counts_by_affected_group(observations: QuerySet) -> list[tuple[str, str, int
         .annotate(n=Count("pk"))
         .order_by("-n", "group")
     )
-    return [(value, _label(AffectedGroup, value), n) for value, n in rows]
+    merged = _merged(rows, rollup.groups() if rollup else None)
+    return [(value, _label(AffectedGroup, value), n) for value, n in merged]
 
 
 def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
@@ -259,15 +328,32 @@ def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
 
 
 def grid_aggregates(
-    observations: QuerySet, bbox: tuple[float, float, float, float] | None, cell_m: int
+    observations: QuerySet,
+    bbox: tuple[float, float, float, float] | None,
+    cell_m: int,
+    limit: int | None = None,
 ) -> list[dict]:
     """Counts per grid cell of the observations inside bbox (all when None), for the map:
-    `[{"lat": centre_lat, "lon": centre_lon, "count": n}, …]`, busiest first."""
+    `[{"lat": centre_lat, "lon": centre_lon, "count": n}, …]`, busiest first; at most
+    `limit + 1` cells when a limit is given (so the caller sees that there are more)."""
     size = _cell_size(cell_m)
     if bbox is not None:
         observations = observations.filter(location__intersects=bbox_polygon(bbox))
-    rows = _cell_query(observations, size, _GRID, [size, size, SWEREF99TM])
-    return [{"lat": lat, "lon": lon, "count": n} for lat, lon, n in rows or []]
+    select = _GRID if limit is None else _GRID + f" LIMIT {int(limit) + 1}"
+    rows = _cell_query(observations, size, select, [size, size, SWEREF99TM])
+    return [{"lat": round(lat, 6), "lon": round(lon, 6), "count": n} for lat, lon, n in rows or []]
+
+
+def bounded_grid(observations: QuerySet, cell_m: int, limit: int) -> tuple[int, list[dict]]:
+    """(cell size, cells) of `grid_aggregates` with at most `limit` cells whatever the data:
+    the cell size doubles from `cell_m` until the cells fit (a map response stays small)."""
+    size = _cell_size(cell_m)
+    for _ in range(24):
+        cells = grid_aggregates(observations, None, size, limit)
+        if len(cells) <= limit:
+            return size, cells
+        size *= 2
+    return size, cells[:limit]
 
 
 # --- Reading the figures ------------------------------------------------------------------
@@ -466,10 +552,12 @@ class MonthCount:
         }
 
 
-def monthly_counts(observations: QuerySet, start: date, end: date) -> list[MonthCount]:
+def monthly_counts(
+    observations: QuerySet, start: date, end: date, rollup: DaySplit | None = None
+) -> list[MonthCount]:
     """`monthly_trend` with how many of each month's days the period covers."""
     out = []
-    for first, n in monthly_trend(observations, start, end):
+    for first, n in monthly_trend(observations, start, end, rollup):
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         last = following - timedelta(days=1)
         days = (min(last, end) - max(first, start)).days + 1
@@ -593,6 +681,7 @@ class PeriodAnalysis:
     categories: list[tuple[str, str, int]]
     groups: list[tuple[str, str, int]]
     change: Change | None = None
+    rollup_through: date | None = None  # the last day read from the daily rollup, if any
 
     @property
     def enough(self) -> bool:
@@ -680,16 +769,20 @@ def analyse(
     data_from: date | None = None,
     today: date | None = None,
     cell_m: int | None = None,
+    rollup: DaySplit | None = None,
+    compare_rollup: DaySplit | None = None,
 ) -> PeriodAnalysis:
     """The figures of `observations` (already narrowed to the user, the scene or sub-place
     and the inclusive period [start, end]).
 
     With `compare_with` (the same observations over the equally long period just before) the
     change is worked out under the rules above; `data_from` is the first day with data
-    (`first_observation_date` of everything visible there)."""
+    (`first_observation_date` of everything visible there). With `rollup` (and
+    `compare_rollup`) the figures are those of the observations plus the rollup's days
+    (`rollups.split`: the observations are then narrowed to what the rollup does not hold)."""
     from django.utils import timezone
 
-    matrix = time_matrix(observations)
+    matrix = time_matrix(observations, rollup)
     total = sum(sum(row) for row in matrix)
     result = PeriodAnalysis(
         start=start,
@@ -698,18 +791,18 @@ def analyse(
         min_observations=min_observations(),
         matrix=matrix,
         peaks=ranked_peaks(matrix, start, end),
-        months=monthly_counts(observations, start, end),
-        cells=hotspot_cells(observations, cell_m),
-        concentration=concentration(observations, cell_m),
-        categories=counts_by_category(observations),
-        groups=counts_by_affected_group(observations),
+        months=monthly_counts(observations, start, end, rollup),
+        cells=hotspot_cells(observations, cell_m, rollup=rollup),
+        concentration=concentration(observations, cell_m, rollup=rollup),
+        categories=counts_by_category(observations, rollup),
+        groups=counts_by_affected_group(observations, rollup),
     )
     if compare_with is not None:
         days = (end - start).days + 1
         previous_start = start - timedelta(days=days)
         result.change = compare(
             total,
-            compare_with.count(),
+            compare_with.count() + (compare_rollup.total() if compare_rollup else 0),
             previous_start,
             end,
             data_from,
@@ -724,19 +817,46 @@ def _local_start(day: date):
     return datetime.combine(day, time.min, tzinfo=_local_zone())
 
 
-def analyse_period(observations: QuerySet, start: date, end: date) -> PeriodAnalysis:
+def analyse_period(
+    observations: QuerySet, start: date, end: date, *, scene_id: int | None = None
+) -> PeriodAnalysis:
     """`analyse` for the observations of a scene or sub-place that the user may see, at any
     time: narrowed here to the inclusive period [start, end] (local days), compared with the
     equally long period before it, with data counted from the first visible observation.
-    The scene page, a sub-place's page and the API's analysis all call this."""
+    The scene page, a sub-place's page and the API's analysis all call this.
+
+    With `scene_id` (the observations are all the viewer's counted ones of that scene), a
+    period longer than `ODS_DAY_ROLLUP_MIN_DAYS` reads its whole past days from the daily
+    rollup (scenes/rollups.py) and the rest from the observations: the same figures.
+    `result.rollup_through` then says up to which day the rollup served."""
+    from . import rollups
+
     days = (end - start).days + 1
     begin, finish = _local_start(start), _local_start(end + timedelta(days=1))
-    return analyse(
-        observations.filter(occurred_at__gte=begin, occurred_at__lt=finish),
+    previous_start = start - timedelta(days=days)
+    current = observations.filter(occurred_at__gte=begin, occurred_at__lt=finish)
+    previous = observations.filter(
+        occurred_at__gte=_local_start(previous_start), occurred_at__lt=begin
+    )
+    rollup = compare_rollup = None
+    if scene_id is not None and days > settings.ODS_DAY_ROLLUP_MIN_DAYS:
+        size = _cell_size(None)
+        now_split = rollups.split(observations, scene_id, start, end, size)
+        if now_split is not None:
+            current, rollup = now_split
+            before = rollups.split(
+                observations, scene_id, previous_start, start - timedelta(days=1), size
+            )
+            if before is not None:
+                previous, compare_rollup = before
+    result = analyse(
+        current,
         start,
         end,
-        compare_with=observations.filter(
-            occurred_at__gte=_local_start(start - timedelta(days=days)), occurred_at__lt=begin
-        ),
+        compare_with=previous,
         data_from=first_observation_date(observations),
+        rollup=rollup,
+        compare_rollup=compare_rollup,
     )
+    result.rollup_through = rollup.last if rollup else None
+    return result

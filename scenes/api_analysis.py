@@ -26,13 +26,18 @@ from .models import Observation
 from .permissions import get_place_for_user, get_scene_for_user
 
 
-def analysis_payload(request, observations) -> dict:
+def analysis_payload(request, observations, scene_id: int | None = None) -> dict:
     form = PeriodForm(request.query_params or None)
     if form.is_bound and not form.is_valid():
         raise ValidationError(form.errors.get_json_data())
     start, end = form.bounds()
-    result = analysis.analyse_period(observations, start.date(), (end - timedelta(days=1)).date())
+    result = analysis.analyse_period(
+        observations, start.date(), (end - timedelta(days=1)).date(), scene_id=scene_id
+    )
     payload = result.as_dict()
+    # Up to which day a long period was read from the daily rollup (None: from the
+    # observations only); the figures are the same either way.
+    payload["rollup_through"] = result.rollup_through.isoformat() if result.rollup_through else None
     payload["cell_m"] = settings.ODS_HOTSPOT_CELL_M
     payload["statements"] = {
         "thin_data": None
@@ -64,8 +69,8 @@ class SceneAnalysisView(APIView):
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         scene = get_scene_for_user(request.user, pk)
-        visible = Observation.objects.visible_to(request.user).counted().filter(scene=scene)
-        return Response({"scene": scene.pk, **analysis_payload(request, visible)})
+        visible = Observation.objects.in_scene(request.user, scene).counted()
+        return Response({"scene": scene.pk, **analysis_payload(request, visible, scene.pk)})
 
 
 class PlaceAnalysisView(APIView):

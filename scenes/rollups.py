@@ -17,6 +17,11 @@ to an organisation, and the rows kept by the user's own organisations.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 from django.db.models import Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -92,3 +97,350 @@ def refresh_all() -> None:
     """Recompute every row from the observations (one grouped scan), in one statement."""
     with connection.cursor() as cursor:
         cursor.execute(REFRESH_SQL, [timezone.now()])
+
+
+# --- The daily rollup: figures over long periods --------------------------------------------
+#
+# One row per scene and local day (settings.TIME_ZONE) of the openly shared, counted
+# observations (not kept to an organisation, not a duplicate): the total, the counts per local
+# hour, per category and per affected group, and, in ObservationDayCell, per hotspot grid cell
+# (SWEREF 99 TM, `cell_m` metres, as scenes.analysis counts them). The scene page and the API's
+# analysis read whole past days of a long period from here (`DaySplit`) and the rest from the
+# observations: the days after the rollup's last day (today), the days changed since their row
+# was made, and the kept rows the viewer may see (those differ per viewer, so they are never
+# rolled up). The sum is exactly what the observations give.
+#
+# A trigger (migration scenes.0013) marks the (scene, day) of every written, changed or deleted
+# observation in ObservationDayStale, whatever writes; a stale day is read from the
+# observations until `refresh_days` (Celery beat, scenes.tasks.refresh_observation_days) has
+# made its row again. `rebuild_days` (manage.py rebuild_observation_days) recomputes all, for
+# what bypassed the trigger (a bulk load with triggers off, a restore).
+#
+# No audit triggers on these tables: they are caches computed from the audited observations.
+
+
+class ObservationDay(models.Model):
+    scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    total = models.IntegerField()
+    hours = ArrayField(models.IntegerField(), size=24)  # [0] = 00:00–00:59 local time
+    categories = models.JSONField(default=dict)  # {category: count}
+    groups = models.JSONField(default=dict)  # {affected group: count}
+
+    class Meta:
+        app_label = "scenes"
+        constraints = [models.UniqueConstraint(fields=["scene", "day"], name="observation_day_key")]
+
+    def __str__(self):
+        return f"{self.scene_id}/{self.day}: {self.total}"
+
+
+class ObservationDayCell(models.Model):
+    scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    cell_m = models.IntegerField()
+    cx = models.BigIntegerField()
+    cy = models.BigIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        app_label = "scenes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scene", "cell_m", "day", "cx", "cy"], name="observation_day_cell_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scene_id}/{self.day}/{self.cx},{self.cy}: {self.n}"
+
+
+class ObservationDayStale(models.Model):
+    """A (scene, day) whose observations changed after its rollup row was made. No foreign
+    key: the trigger writes here while a scene's observations are deleted with the scene."""
+
+    scene_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        app_label = "scenes"
+        constraints = [
+            models.UniqueConstraint(fields=["scene_id", "day"], name="observation_day_stale_key")
+        ]
+
+    def __str__(self):
+        return f"{self.scene_id}/{self.day}"
+
+
+class ObservationDayState(models.Model):
+    """One row: every day up to `through` is rolled up (stale days aside), at `cell_m`."""
+
+    through = models.DateField(null=True)
+    cell_m = models.IntegerField(null=True)
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        app_label = "scenes"
+
+    def __str__(self):
+        return f"through {self.through} at {self.cell_m} m"
+
+
+def _tz() -> str:
+    from django.conf import settings
+
+    return settings.TIME_ZONE
+
+
+_HOUR_ARRAY = (
+    "ARRAY["
+    + ", ".join(f"coalesce(sum(n) FILTER (WHERE hour = {h}), 0)" for h in range(24))
+    + "]::integer[]"
+)
+
+# {where} narrows the observations (alias o); parameters: tz, tz, then those of {where}, then
+# tz (the cells' srid comes as a constant), cell_m, cell_m.
+_DAY_SQL = """
+    WITH obs AS (
+        SELECT o.scene_id, (o.occurred_at AT TIME ZONE %s)::date AS day,
+               extract(hour FROM o.occurred_at AT TIME ZONE %s)::int AS hour,
+               o.category, o.affected_groups, o.location
+        FROM scenes_observation o JOIN scenes_scene s ON s.id = o.scene_id
+        WHERE o.duplicate_of_id IS NULL AND NOT o.restricted AND ({where})
+    ), h AS (
+        SELECT scene_id, day, hour, count(*) AS n FROM obs GROUP BY 1, 2, 3
+    ), d AS (
+        SELECT scene_id, day, sum(n)::int AS total, {hours} AS hours FROM h GROUP BY 1, 2
+    ), c AS (
+        SELECT scene_id, day, jsonb_object_agg(category, n) AS categories FROM (
+            SELECT scene_id, day, category, count(*) AS n FROM obs GROUP BY 1, 2, 3
+        ) AS x GROUP BY 1, 2
+    ), g AS (
+        SELECT scene_id, day, jsonb_object_agg(grp, n) AS groups FROM (
+            SELECT scene_id, day, grp, count(*) AS n FROM obs, unnest(obs.affected_groups) AS grp
+            GROUP BY 1, 2, 3
+        ) AS x GROUP BY 1, 2
+    ), days AS (
+        INSERT INTO scenes_observationday (scene_id, day, total, hours, categories, groups)
+        SELECT d.scene_id, d.day, d.total, d.hours, coalesce(c.categories, '{{}}'),
+               coalesce(g.groups, '{{}}')
+        FROM d LEFT JOIN c USING (scene_id, day) LEFT JOIN g USING (scene_id, day)
+        RETURNING 1
+    )
+    INSERT INTO scenes_observationdaycell (scene_id, day, cell_m, cx, cy, n)
+    SELECT scene_id, day, %s, floor(ST_X(p) / %s)::bigint, floor(ST_Y(p) / %s)::bigint,
+           count(*)
+    FROM (SELECT scene_id, day, ST_Transform(location, {srid}) AS p FROM obs) AS t
+    GROUP BY 1, 2, 4, 5
+"""
+
+
+def _recompute(cursor, where: str, params: list, delete_where: str, delete_params: list,
+               cell_m: int) -> None:  # fmt: skip
+    from .models import SWEREF99TM
+
+    for table in ("scenes_observationday", "scenes_observationdaycell"):
+        # Constant SQL of this module only; values are parameters.
+        cursor.execute(f"DELETE FROM {table} r WHERE {delete_where}", delete_params)  # noqa: S608
+    tz = _tz()
+    sql = _DAY_SQL.format(where=where, hours=_HOUR_ARRAY, srid=int(SWEREF99TM))
+    cursor.execute(sql, [tz, tz, *params, cell_m, cell_m, cell_m])
+
+
+def _state_for_update(cursor) -> tuple:
+    cursor.execute("SELECT id, through, cell_m FROM scenes_observationdaystate FOR UPDATE")
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(
+            "INSERT INTO scenes_observationdaystate (through, cell_m, refreshed_at) "
+            "VALUES (NULL, NULL, NULL) RETURNING id, through, cell_m"
+        )
+        row = cursor.fetchone()
+    return row
+
+
+def rebuild_days() -> None:
+    """Recompute the daily rollup of every scene and every day before today."""
+    from django.conf import settings
+    from django.db import transaction
+
+    cell_m = settings.ODS_HOTSPOT_CELL_M
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        state_id, _through, _cell = _state_for_update(cursor)
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("DELETE FROM scenes_observationdaystale WHERE day <= %s", [yesterday])
+        _recompute(cursor, "o.occurred_at < %s", [_local_start(yesterday + timedelta(days=1))],
+                   "true", [], cell_m)  # fmt: skip
+        cursor.execute(
+            "UPDATE scenes_observationdaystate SET through = %s, cell_m = %s, refreshed_at = %s"
+            " WHERE id = %s",
+            [yesterday, cell_m, timezone.now(), state_id],
+        )
+
+
+def refresh_days() -> None:
+    """Bring the daily rollup up to yesterday: the stale days, the days since the last
+    refresh and the last `ODS_DAY_ROLLUP_RECENT_DAYS` days are made again from the
+    observations. A full rebuild when there is none yet (or the cell size changed)."""
+    from django.conf import settings
+    from django.db import transaction
+
+    cell_m = settings.ODS_HOTSPOT_CELL_M
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        state_id, through, state_cell = _state_for_update(cursor)
+        if through is None or state_cell != cell_m:
+            rebuild_days()  # the same transaction; the state row is locked already
+            return
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            "DELETE FROM scenes_observationdaystale WHERE day <= %s RETURNING scene_id, day",
+            [max(through, yesterday)],
+        )
+        stale = cursor.fetchall()
+        recent = yesterday - timedelta(days=settings.ODS_DAY_ROLLUP_RECENT_DAYS - 1)
+        first = min(through + timedelta(days=1), recent)
+        if first <= yesterday:
+            _recompute(
+                cursor,
+                "o.occurred_at >= %s AND o.occurred_at < %s",
+                [_local_start(first), _local_start(yesterday + timedelta(days=1))],
+                "r.day >= %s AND r.day <= %s",
+                [first, yesterday],
+                cell_m,
+            )
+        older: dict[int, list[date]] = {}
+        for scene_id, day in stale:
+            if day < first:
+                older.setdefault(scene_id, []).append(day)
+        for scene_id, days in sorted(older.items()):
+            # One statement per scene: its stale days, read on the scene-and-time index.
+            _recompute(
+                cursor,
+                "o.scene_id = %s AND o.occurred_at >= %s AND o.occurred_at < %s"
+                " AND (o.occurred_at AT TIME ZONE %s)::date = ANY(%s::date[])",
+                [scene_id, _local_start(min(days)),
+                 _local_start(max(days) + timedelta(days=1)), _tz(), days],
+                "r.scene_id = %s AND r.day = ANY(%s::date[])",
+                [scene_id, days],
+                cell_m,
+            )  # fmt: skip
+        cursor.execute(
+            "UPDATE scenes_observationdaystate SET through = %s, refreshed_at = %s WHERE id = %s",
+            [max(through, yesterday), timezone.now(), state_id],
+        )
+
+
+def _local_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(_tz()))
+
+
+def day_state() -> ObservationDayState | None:
+    return ObservationDayState.objects.first()
+
+
+@dataclass
+class DaySplit:
+    """How a long period of one scene is read: `days` (first, last) of rollup rows, minus
+    the `stale` days, for the openly shared observations; everything else of the period
+    from the observations (`raw`, the viewer's visible observations narrowed to the rest)."""
+
+    scene_id: int
+    first: date
+    last: date
+    stale: list[date]
+    cell_m: int
+
+    # --- the rollup's part of each figure (parameters: scene, first, last, stale) ---
+    _WHERE = "scene_id = %s AND day >= %s AND day <= %s AND NOT (day = ANY(%s::date[]))"
+
+    def _params(self) -> list:
+        return [self.scene_id, self.first, self.last, self.stale]
+
+    def _rows(self, sql: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(where=self._WHERE), self._params())
+            return cursor.fetchall()
+
+    def total(self) -> int:
+        ((n,),) = self._rows(
+            "SELECT coalesce(sum(total), 0) FROM scenes_observationday WHERE {where}"
+        )
+        return int(n)
+
+    def matrix(self) -> list[tuple[int, int, int]]:
+        """(ISO weekday, hour, count) of the rollup's days."""
+        return [
+            (int(d), int(h), int(n))
+            for d, h, n in self._rows(
+                "SELECT extract(isodow FROM day)::int, u.h - 1, sum(u.n) "
+                "FROM scenes_observationday, unnest(hours) WITH ORDINALITY AS u(n, h) "
+                "WHERE {where} GROUP BY 1, 2"
+            )
+        ]
+
+    def months(self) -> dict[date, int]:
+        return {
+            m: int(n)
+            for m, n in self._rows(
+                "SELECT date_trunc('month', day)::date, sum(total) "
+                "FROM scenes_observationday WHERE {where} GROUP BY 1"
+            )
+        }
+
+    def _keyed(self, column: str) -> dict[str, int]:
+        return {
+            k: int(n)
+            for k, n in self._rows(
+                f"SELECT e.key, sum(e.value::bigint) FROM scenes_observationday, "  # noqa: S608
+                f"jsonb_each_text({column}) AS e WHERE {{where}} GROUP BY 1"
+            )
+        }
+
+    def categories(self) -> dict[str, int]:
+        return self._keyed("categories")
+
+    def groups(self) -> dict[str, int]:
+        return self._keyed("groups")
+
+    def cells_sql(self) -> tuple[str, list]:
+        """A SELECT of (cx, cy, n) of the rollup's days, with its parameters."""
+        return (
+            "SELECT cx, cy, n FROM scenes_observationdaycell WHERE cell_m = %s AND "  # noqa: S608
+            + self._WHERE,
+            [self.cell_m, *self._params()],
+        )
+
+
+def split(observations, scene_id: int, start: date, end: date, cell_m: int):
+    """(raw observations, DaySplit) for the inclusive period [start, end] of one scene, or
+    None when the rollup cannot serve it (none yet, another cell size, no rolled-up day in the
+    period, too many stale days). `observations` are the viewer's visible, counted
+    observations of the scene (any time); the raw part keeps the viewer's rules."""
+    from django.conf import settings
+    from django.db.models import Q
+
+    state = day_state()
+    if state is None or state.through is None or state.cell_m != cell_m:
+        return None
+    last = min(end, state.through)
+    if last < start:
+        return None
+    stale = sorted(
+        ObservationDayStale.objects.filter(
+            scene_id=scene_id, day__gte=start, day__lte=last
+        ).values_list("day", flat=True)
+    )
+    if len(stale) > settings.ODS_DAY_ROLLUP_MAX_STALE_DAYS:
+        return None
+    rest = Q(restricted=True) | Q(occurred_at__gte=_local_start(last + timedelta(days=1)))
+    for day in stale:
+        rest |= Q(
+            occurred_at__gte=_local_start(day),
+            occurred_at__lt=_local_start(day + timedelta(days=1)),
+        )
+    raw = observations.filter(
+        occurred_at__gte=_local_start(start), occurred_at__lt=_local_start(end + timedelta(days=1))
+    ).filter(rest)
+    return raw, DaySplit(scene_id, start, last, stale, cell_m)

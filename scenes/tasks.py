@@ -5,7 +5,8 @@ back; the sweeper re-publishes a job whose message was lost) and is safe to: it 
 job (`select_for_update(skip_locked=True)`, queued, or running for longer than a check may
 run), and writes its outcome only if the claim is still its own.
 
-`refresh_observation_rollup` (beat) recomputes the per-scene observation rollup.
+`refresh_observation_rollup` (beat) recomputes the per-scene observation rollup;
+`refresh_observation_days` (beat) brings the daily rollup up to yesterday.
 """
 
 from __future__ import annotations
@@ -182,3 +183,10 @@ def refresh_observation_rollup() -> None:
     """Recompute the per-scene observation rollup from the observations (the trigger keeps
     it exact on every write; this repairs what bypassed it) and stamp when."""
     rollups.refresh_all()
+
+
+@shared_task(name="scenes.tasks.refresh_observation_days", ignore_result=True)
+def refresh_observation_days() -> None:
+    """Bring the daily observation rollup up to yesterday (stale and recent days made again
+    from the observations; scenes/rollups.py)."""
+    rollups.refresh_days()

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import FloatField, Func
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -125,26 +125,84 @@ def scene_list(request):
 @login_required
 @require_GET
 def scene_map_data(request):
-    """GeoJSON of the visible (and filtered) scenes for the county map."""
+    """GeoJSON of the visible (and filtered) scenes for the county map: their outlines up to
+    ODS_MAP_FEATURE_LIMIT scenes and ODS_MAP_MAX_BYTES, past that the number of scenes per
+    grid cell (`mode: "grid"`), so the response stays small however many scenes there are."""
+    import json
+
+    from django.contrib.gis.db.models.functions import AsGeoJSON
+
     _form, scenes = _filtered_scenes(request, counts=False)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": _geojson(s.boundary),
-            "properties": {
-                "id": s.pk,
-                "name": s.name,
-                "municipality": s.municipality.name,
-                "status": s.get_status_display(),
-                "colour": STATUS_COLOURS[s.status],
-                "url": reverse("scenes:scene_detail", args=[s.pk]),
-            },
-        }
-        for s in scenes
-    ]
-    ids = [f["properties"]["id"] for f in features]
+    limit = settings.ODS_MAP_FEATURE_LIMIT
+    rows = list(
+        scenes.annotate(shape=AsGeoJSON("boundary", precision=6)).values_list(
+            "pk", "name", "municipality__name", "status", "shape"
+        )[: limit + 1]
+    )
+    body = None
+    if len(rows) <= limit:
+        status_labels = dict(Status.choices)
+        features = [
+            {
+                "type": "Feature",
+                "geometry": json.loads(shape),
+                "properties": {
+                    "id": pk,
+                    "name": name,
+                    "municipality": municipality,
+                    "status": str(status_labels.get(status, status)),
+                    "colour": STATUS_COLOURS[status],
+                    "url": reverse("scenes:scene_detail", args=[pk]),
+                },
+            }
+            for pk, name, municipality, status, shape in rows
+        ]
+        ids = [pk for pk, *_rest in rows]
+        body = json.dumps({"type": "FeatureCollection", "features": features})
+        if len(body.encode()) > settings.ODS_MAP_MAX_BYTES:
+            body = None
+    if body is None:
+        ids, cells = _scene_cells(scenes, settings.ODS_MAP_CELL_LIMIT)
+        body = json.dumps(
+            {"type": "FeatureCollection", "features": [], "mode": "grid", "cells": cells}
+        )
     record_read(request, "map", Scene, ids, scene_ids=ids)
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    return HttpResponse(body, content_type="application/json")
+
+
+def _scene_cells(scenes, limit: int) -> tuple[list[int], list[dict]]:
+    """(ids, cells): the scenes counted per square cell of their centroids, the cells
+    1 km and up (doubling) until at most `limit` hold scenes."""
+    import math
+
+    from django.contrib.gis.db.models.functions import Centroid
+
+    points = [
+        (pk, c.y, c.x)
+        for pk, c in scenes.annotate(c=Centroid("boundary")).values_list("pk", "c")
+        if c is not None
+    ]
+    size = 1000.0
+    while True:
+        cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        for _pk, lat, lon in points:
+            key = (
+                math.floor(lon * 111_320 * math.cos(math.radians(lat)) / size),
+                math.floor(lat * 110_574 / size),
+            )
+            cells.setdefault(key, []).append((lat, lon))
+        if len(cells) <= limit:
+            break
+        size *= 2
+    out = [
+        {
+            "lat": round(sum(p[0] for p in members) / len(members), 6),
+            "lon": round(sum(p[1] for p in members) / len(members), 6),
+            "count": len(members),
+        }
+        for _key, members in sorted(cells.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    return [pk for pk, _lat, _lon in points], out
 
 
 def _geojson(geometry):
@@ -209,12 +267,14 @@ def _hotspot_feature(cell, result) -> dict:
     }
 
 
-def analysis_context(request, observations, start, end, *, where) -> dict:
+def analysis_context(request, observations, start, end, *, where, scene_id=None) -> dict:
     """The analysis block of the scene page and a sub-place's page: the figures of
     `observations` (visible to the user, one scene or sub-place, any time) for the period
-    [start, end), under the rules of scenes.analysis, with the charts' data."""
+    [start, end), under the rules of scenes.analysis, with the charts' data. With `scene_id`
+    (all the scene's observations) a long period is read from the daily rollup too."""
     last = end - timedelta(days=1)
-    result = analysis.analyse_period(observations, start.date(), last.date())
+    result = analysis.analyse_period(observations, start.date(), last.date(), scene_id=scene_id)
+    state = rollups.day_state() if result.rollup_through else None
     weekdays = [formatting.weekday_short(d) for d in range(7)]
     charts = {
         "weekdays": weekdays,
@@ -281,6 +341,8 @@ def analysis_context(request, observations, start, end, *, where) -> dict:
         "chart_data": charts,
         "start": start,
         "end": last,
+        "rollup_through": result.rollup_through,
+        "rollup_refreshed_at": state.refreshed_at if state else None,
     }
 
 
@@ -313,7 +375,9 @@ def scene_detail(request, pk):
     period_form, start, end = _period(request)
     visible = Observation.objects.in_scene(request.user, scene)
     # Duplicates are listed (marked) but counted in no figure.
-    context = analysis_context(request, visible.counted(), start, end, where=scene.name)
+    context = analysis_context(
+        request, visible.counted(), start, end, where=scene.name, scene_id=scene.pk
+    )
     assessments = list(
         SymptomAssessment.objects.visible_to(request.user)
         .filter(scene=scene)
@@ -411,9 +475,12 @@ def scene_observation_map(request, pk):
     limit = settings.ODS_MAP_POINT_LIMIT
     points = list(observations.order_by().values_list("pk", "location", "category")[: limit + 1])
     if len(points) > limit:
-        # The box is applied above already (as bounds).
-        cells = analysis.grid_aggregates(observations, None, settings.ODS_HOTSPOT_CELL_M)
-        return JsonResponse({"mode": "grid", "cells": cells})
+        # The box is applied above already (as bounds). Cells grow past a few thousand, so
+        # the response stays small whatever the data (ODS_MAP_CELL_LIMIT).
+        size, cells = analysis.bounded_grid(
+            observations, settings.ODS_HOTSPOT_CELL_M, settings.ODS_MAP_CELL_LIMIT
+        )
+        return JsonResponse({"mode": "grid", "cell_m": size, "cells": cells})
     record_read(request, "map", Observation, [pk for pk, _p, _c in points], scene_ids=[scene.pk])
     return JsonResponse(
         {

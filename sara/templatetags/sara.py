@@ -9,12 +9,35 @@ from ..permissions import can_create_case
 register = template.Library()
 
 
+# The scene page lists the most recently updated cases; all of them with `?cases=all`. A busy
+# scene at national scale has hundreds of cases, and rendering every one was most of the
+# scene page's time (bench/README.md).
+SCENE_CASES_SHOWN = 20
+
+
 @register.inclusion_tag("sara/_scene_cases.html", takes_context=True)
 def scene_cases(context, scene):
-    user = context["request"].user
+    request = context["request"]
+    user = request.user
+    cases = (
+        Case.objects.visible_to(user)
+        .filter(scene=scene)
+        .select_related("owner")
+        .order_by("-updated_at", "-pk")
+    )
+    show_all = request.GET.get("cases") == "all"
+    shown = list(cases if show_all else cases[: SCENE_CASES_SHOWN + 1])
+    more = 0
+    if len(shown) > SCENE_CASES_SHOWN and not show_all:
+        shown = shown[:SCENE_CASES_SHOWN]
+        more = cases.count() - SCENE_CASES_SHOWN
+    query = request.GET.copy()
+    query["cases"] = "all"
     return {
         "scene": scene,
-        "cases": Case.objects.visible_to(user).filter(scene=scene).select_related("owner"),
+        "cases": shown,
+        "more": more,
+        "all_url": f"?{query.urlencode()}#cases",
         "can_create": can_create_case(user, scene),
     }
 

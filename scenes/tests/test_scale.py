@@ -199,3 +199,127 @@ def test_interactive_observation_queries_use_an_index(
     }.items():
         plan = _plan(queryset)
         assert "Seq Scan on scenes_observation" not in plan, (name, plan)
+
+
+def _scans(plan) -> list[str]:
+    """The relations a JSON plan reads with a sequential scan."""
+    found = []
+
+    def walk(node):
+        if node.get("Node Type") == "Seq Scan":
+            found.append(node.get("Relation Name"))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    for entry in plan:
+        walk(entry["Plan"])
+    return found
+
+
+def test_no_interactive_page_scans_the_observation_table(
+    client, sergels, demo_scenes, stockholm_field_worker, stockholm_coordinator,
+    regional_coordinator, stockholm,
+):  # fmt: skip
+    """Every SELECT the interactive pages run, EXPLAINed (FORMAT JSON) on a table of 200,000
+    observations after ANALYZE: none reads scenes_observation sequentially, with the daily
+    rollup and without it (a long period then reads the observations)."""
+    import json
+
+    other = demo_scenes["Medborgarplatsen"]
+    _fill(sergels, other, stockholm, stockholm_field_worker)
+    rollups.refresh_all()
+    today = timezone.localdate()
+    scene = reverse("scenes:scene_detail", args=[sergels.pk])
+    scene_map = reverse("scenes:scene_observation_map", args=[sergels.pk])
+    lon, lat = sergels.boundary.centroid.coords
+    dx, dy = 1500 / 56_800, 1500 / 111_320  # a 3 x 3 km viewport
+    bbox = f"{lon - dx:.6f},{lat - dy:.6f},{lon + dx:.6f},{lat + dy:.6f}"
+    year = f"start={(today - timedelta(days=364)).isoformat()}&end={today.isoformat()}"
+    month = f"start={(today - timedelta(days=29)).isoformat()}&end={today.isoformat()}"
+    pages = [
+        (stockholm_coordinator, reverse("scenes:scene_list")),
+        (regional_coordinator, reverse("scenes:scene_list")),
+        (regional_coordinator, reverse("scenes:scene_map_data")),
+        (stockholm_coordinator, scene),
+        (stockholm_coordinator, f"{scene}?{year}"),
+        (stockholm_coordinator, f"{scene}?start={today.isoformat()}&end={today.isoformat()}"),
+        (stockholm_coordinator, f"{scene_map}?{month}"),
+        (stockholm_coordinator, f"{scene_map}?{month}&bbox={bbox}"),
+        (stockholm_coordinator, reverse("scenes:observation_list", args=[sergels.pk])),
+        (stockholm_coordinator, f"/api/v1/observations/?scene={sergels.pk}"),
+        (regional_coordinator, "/api/v1/observations/"),
+        (stockholm_coordinator, reverse("api:scene-analysis", args=[sergels.pk]) + f"?{year}"),
+    ]
+    checked = 0
+    for rolled in (False, True):
+        if rolled:
+            rollups.rebuild_days()
+        for user, url in pages:
+            client.force_login(user)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, url
+            for query in queries.captured_queries:
+                sql = query["sql"]
+                if "scenes_observation" not in sql or not sql.lstrip().upper().startswith(
+                    ("SELECT", "WITH")
+                ):
+                    continue
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                    plan = cursor.fetchone()[0]
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                assert "scenes_observation" not in _scans(plan), (url, rolled, sql)
+                checked += 1
+    assert checked > 30
+
+
+def test_map_responses_stay_small_whatever_the_data(
+    client, settings, sergels, stockholm_coordinator, stockholm_field_worker, stockholm
+):
+    """30,000 observations over 20 x 20 km in the last 30 days: the scene map answers with
+    cells that grow until they fit, under 500 KB, every observation counted; the county map
+    aggregates its scenes past the feature limit."""
+    lon, lat = sergels.boundary.centroid.coords
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """
+            INSERT INTO scenes_observation (location, occurred_at, category, people_count,
+                affected_groups, source, insecurity, description, created_at,
+                organisation_id, reported_by_id, place_id, scene_id, restricted)
+            SELECT ST_SetSRID(ST_MakePoint(%s - 0.17 + random() * 0.34,
+                                           %s - 0.09 + random() * 0.18), 4326),
+                   %s::timestamptz - random() * interval '29 days', 'narkotikabruk', 3,
+                   ARRAY['boende']::varchar(30)[], 'egen', 3, '', now(), %s, %s, NULL, %s, false
+            FROM generate_series(1, 30000) g
+            """,
+            [lon, lat, timezone.now(), stockholm.pk, stockholm_field_worker.pk, sergels.pk],
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    client.force_login(stockholm_coordinator)
+    url = reverse("scenes:scene_observation_map", args=[sergels.pk])
+    response = client.get(url)
+    data = response.json()
+    assert data["mode"] == "grid"
+    assert len(response.content) <= 500_000
+    assert len(data["cells"]) <= settings.ODS_MAP_CELL_LIMIT
+    assert data["cell_m"] > settings.ODS_HOTSPOT_CELL_M  # the cells grew to fit
+    counted = Observation.objects.in_scene(stockholm_coordinator, sergels).counted()
+    start = timezone.localdate() - timedelta(days=89)
+    from scenes.analysis import _local_start
+
+    assert (
+        sum(c["count"] for c in data["cells"])
+        == counted.filter(occurred_at__gte=_local_start(start)).count()
+    )
+
+    county = reverse("scenes:scene_map_data")
+    outlines = client.get(county).json()
+    assert len(outlines["features"]) >= 2 and "mode" not in outlines
+    settings.ODS_MAP_FEATURE_LIMIT = len(outlines["features"]) - 1
+    grid = client.get(county).json()
+    assert grid["mode"] == "grid" and not grid["features"]
+    assert sum(c["count"] for c in grid["cells"]) == len(outlines["features"])
+    settings.ODS_MAP_FEATURE_LIMIT = 2000
+    settings.ODS_MAP_MAX_BYTES = 100  # outlines too big: cells as well
+    assert client.get(county).json()["mode"] == "grid"

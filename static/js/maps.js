@@ -54,6 +54,19 @@
     fetch(el.dataset.url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        if (data.mode === "grid") {
+          /* Too many scenes for outlines: the number of scenes per cell. */
+          if (!data.cells.length) { return; }
+          var max = Math.max.apply(null, data.cells.map(function (c) { return c.count; }).concat([1]));
+          var cells = L.featureGroup(data.cells.map(function (c) {
+            return L.circleMarker([c.lat, c.lon], {
+              radius: 5 + 15 * Math.sqrt(c.count / max), color: "#4a1c6b", weight: 1, fillOpacity: 0.5,
+            }).bindTooltip(c.count + " " + t("scener", "scenes"));
+          })).addTo(map);
+          map.fitBounds(cells.getBounds(), { padding: [20, 20], maxZoom: 12 });
+          el.dataset.loaded = "grid";
+          return;
+        }
         if (!data.features.length) { return; }
         var layer = L.geoJSON(data, {
           style: function (f) {

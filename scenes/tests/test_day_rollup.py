@@ -1,0 +1,161 @@
+"""The daily rollup behind the scene page's long-period figures (scenes/rollups.py): the
+figures read from it (whole past days) plus the observations (today, stale days, kept rows)
+are exactly those computed from the observations alone, for every viewer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+
+from scenes import analysis, rollups
+from scenes.models import Observation
+from scenes.permissions import get_scene_for_user
+
+pytestmark = pytest.mark.django_db
+
+STHLM = ZoneInfo("Europe/Stockholm")
+NOW = datetime(2026, 9, 16, 10, 0, tzinfo=STHLM)  # a Wednesday
+START, END = date(2025, 9, 1), date(2026, 9, 16)  # over both 2025-10-26 and 2026-03-29
+
+
+def _local(y, mo, d, h, mi, fold=0):
+    return datetime(y, mo, d, h, mi, tzinfo=STHLM, fold=fold)
+
+
+def _plant(scene, user, org, when, *, dx=0, **fields):
+    lon, lat = scene.boundary.centroid.coords
+    return Observation.objects.create(
+        scene=scene,
+        location=Point(lon + dx * 0.0009, lat + dx * 0.0004, srid=4326),
+        occurred_at=when,
+        category=fields.pop("category", "narkotikabruk"),
+        affected_groups=fields.pop("affected_groups", ["boende"]),
+        source="egen",
+        insecurity=3,
+        reported_by=user,
+        organisation=org,
+        **fields,
+    )
+
+
+def _figures(user, scene, *, rollup):
+    scene = get_scene_for_user(user, scene.pk)
+    visible = Observation.objects.in_scene(user, scene).counted()
+    return analysis.analyse_period(visible, START, END, scene_id=scene.pk if rollup else None)
+
+
+def _same(user, scene):
+    raw = _figures(user, scene, rollup=False)
+    rolled = _figures(user, scene, rollup=True)
+    assert rolled.rollup_through == END - timedelta(days=1)
+    assert raw.rollup_through is None
+    assert rolled.as_dict() == raw.as_dict()
+    assert rolled.cells == raw.cells
+    assert rolled.matrix == raw.matrix
+    return raw
+
+
+@pytest.fixture
+def planted(sergels, stockholm_field_worker, stockholm, police_officer, reference_orgs):
+    police_org = police_officer.memberships.first().organisation
+    rows = [
+        # Across midnight before and on the autumn DST change (25 hours), and its double 02:30.
+        _local(2025, 10, 25, 23, 59), _local(2025, 10, 26, 0, 1),
+        _local(2025, 10, 26, 2, 30), _local(2025, 10, 26, 2, 30, fold=1),
+        # Across midnight before and on the spring change (23 hours; no 02:00–02:59).
+        _local(2026, 3, 28, 23, 59), _local(2026, 3, 29, 0, 1), _local(2026, 3, 29, 3, 30),
+        # Yesterday late, today early: today is never rolled up.
+        _local(2026, 9, 15, 23, 59), _local(2026, 9, 16, 0, 1), _local(2026, 9, 16, 9, 0),
+        # The previous period (the change's comparison).
+        _local(2024, 12, 1, 12, 0), _local(2025, 8, 31, 23, 59),
+    ]  # fmt: skip
+    made = []
+    for i, when in enumerate(rows):
+        made.append(
+            _plant(sergels, stockholm_field_worker, stockholm, when, dx=i % 4,
+                   category=["narkotikabruk", "narkotikaforsaljning", "vald_hot"][i % 3],
+                   affected_groups=[["boende"], ["barn_och_unga", "boende"], []][i % 3])
+        )  # fmt: skip
+    kept = _plant(sergels, stockholm_field_worker, stockholm, _local(2026, 2, 3, 21, 15),
+                  restricted=True, dx=2)  # fmt: skip
+    kept_police = _plant(sergels, police_officer, police_org, _local(2026, 9, 16, 8, 0),
+                         restricted=True)  # fmt: skip
+    kept_police_old = _plant(sergels, police_officer, police_org, _local(2026, 1, 10, 1, 0),
+                             restricted=True, dx=3)  # fmt: skip
+    copy = _plant(sergels, stockholm_field_worker, stockholm, _local(2025, 10, 26, 0, 2))
+    Observation.objects.filter(pk=copy.pk).update(duplicate_of=made[1])
+    return {"kept": kept, "kept_police": (kept_police, kept_police_old), "made": made}
+
+
+def test_rollup_figures_equal_the_observations_for_every_viewer(
+    planted, sergels, stockholm_field_worker, regional_coordinator, police_officer
+):
+    with time_machine.travel(NOW, tick=False):
+        rollups.rebuild_days()
+        assert rollups.day_state().through == date(2026, 9, 15)
+        # The openly shared rows of past days are in the rollup, kept rows and today not.
+        day = rollups.ObservationDay.objects.get(scene=sergels, day=date(2025, 10, 26))
+        assert day.total >= 3 and sum(day.hours) == day.total and day.hours[2] >= 2
+        assert not rollups.ObservationDay.objects.filter(day=NOW.date()).exists()
+        totals = {}
+        for user in (stockholm_field_worker, regional_coordinator, police_officer):
+            totals[user.username] = _same(user, sergels).total
+        # The kept rows count for their own organisation only: the viewers differ.
+        assert len(set(totals.values())) > 1, totals
+
+
+def test_changes_after_the_refresh_are_counted_until_the_next_one(
+    planted, sergels, stockholm_field_worker, stockholm, regional_coordinator
+):
+    with time_machine.travel(NOW, tick=False):
+        rollups.rebuild_days()
+        before = _same(regional_coordinator, sergels).total
+        # A backdated observation, an edit that moves one to another day and category, a
+        # deletion and a newly linked duplicate: all on days already rolled up.
+        _plant(sergels, stockholm_field_worker, stockholm, _local(2025, 12, 24, 18, 0))
+        moved = planted["made"][0]
+        Observation.objects.filter(pk=moved.pk).update(
+            occurred_at=_local(2026, 5, 1, 12, 0), category="vald_hot"
+        )
+        planted["made"][4].delete()
+        Observation.objects.filter(pk=planted["made"][5].pk).update(duplicate_of=planted["made"][6])
+        assert rollups.ObservationDayStale.objects.filter(scene_id=sergels.pk).count() >= 5
+        after = _same(regional_coordinator, sergels).total
+        assert after == before + 1 - 1 - 1
+        _same(stockholm_field_worker, sergels)
+        rollups.refresh_days()  # the beat task: stale days made again
+        assert not rollups.ObservationDayStale.objects.filter(day__lt=NOW.date()).exists()
+        assert _same(regional_coordinator, sergels).total == after
+        _same(stockholm_field_worker, sergels)
+    # The next day: yesterday (the old today) is made by the refresh.
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        rollups.refresh_days()
+        assert rollups.day_state().through == date(2026, 9, 16)
+
+
+def test_the_scene_page_reads_the_rollup_and_says_how_fresh(
+    client, planted, sergels, stockholm_field_worker
+):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(stockholm_field_worker)
+        url = reverse("scenes:scene_detail", args=[sergels.pk])
+        query = f"?start={START.isoformat()}&end={END.isoformat()}"
+        raw = client.get(url + query)
+        assert 'id="figures-freshness"' not in raw.content.decode()  # no rollup yet
+        rollups.rebuild_days()
+        rolled = client.get(url + query)
+        page = rolled.content.decode()
+        assert 'id="figures-freshness"' in page
+        assert rolled.context["observation_count"] == raw.context["observation_count"]
+        assert rolled.context["chart_data"] == raw.context["chart_data"]
+        # A short period is read from the observations only.
+        week = client.get(url + "?start=2026-09-11&end=2026-09-16")  # six days
+        assert 'id="figures-freshness"' not in week.content.decode()
+        api = client.get(reverse("api:scene-analysis", args=[sergels.pk]) + query).json()
+        assert api["rollup_through"] == "2026-09-15"
+        assert api["observations"] == raw.context["observation_count"]

@@ -108,8 +108,9 @@ scene in full, as it did::
       },
       # Municipality and county scope only. Their report summarises: the sections above
       # cover the whole scope, but "causes" and the indicators only the top scenes, and
-      # "place.scenes" and "hotspot.symptoms" are empty (the top scenes' rows say it); "where.places" is the SUMMARY_PLACE_ROWS busiest sub-places,
-      # "where.map" the scene areas only ("summary": true); assessment limits are counts
+      # "place.scenes" and "hotspot.symptoms" are empty (the top scenes' rows say it);
+      # "where.places" is the SUMMARY_PLACE_ROWS busiest sub-places, "where.map" the scene
+      # areas only ("summary": true); assessment limits are counts
       # ({"kind": "no_assessment_count" | "stale_assessment_count", "count"}).
       "summary": {
         "top_n": int,                                        # ODS_REPORT_TOP_SCENES

@@ -55,7 +55,7 @@ def plant(scene: Scene, now: int, previous: int, organisation, *, duplicates: in
             category=category,
             insecurity=1 + i % 5,
             organisation=organisation,
-        )  # fmt: skip
+        )
         for days, n, category in (
             (IN_PERIOD_DAYS_AGO, now, "narkotikaforsaljning"),
             (IN_PREVIOUS_DAYS_AGO, previous, "vald_hot"),
@@ -74,7 +74,7 @@ def plant(scene: Scene, now: int, previous: int, organisation, *, duplicates: in
                 insecurity=3,
                 organisation=organisation,
                 duplicate_of=created[0],
-            )  # fmt: skip
+            )
             for _ in range(duplicates)
         )
 

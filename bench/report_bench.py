@@ -336,6 +336,104 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _scope_report(args):
+    """A fresh queued report of `--scope` over the last `--days` days, asked by `--user`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actors.models import Organisation, User
+    from scenes.models import Scene
+    from situation_reports import services
+
+    today = timezone.localdate()
+    extra: dict = {}
+    if args.scope == "scene":
+        extra["scene"] = Scene.objects.get(name=args.scene)
+    if args.scope == "municipality":
+        extra["municipality"] = Organisation.objects.get(
+            kind=Organisation.Kind.KOMMUN, municipality_code=args.municipality
+        )
+    return services.request_report(
+        User.objects.get(username=args.user),
+        scope=args.scope,
+        start=today - timedelta(days=args.days - 1),
+        end=today,
+        **extra,
+    )
+
+
+def scope_bench(args, load_before: tuple[float, float, float]) -> int:
+    """A scene, municipality or county report on the data in the database as it is (no
+    synthetic scene, no migration): the pieces once after a warm-up build, the whole build
+    `--runs` times warm in this process, then once cold in a fresh process for peak memory.
+    Prints one JSON line on stdout and a Markdown row on stderr."""
+    from situation_reports import tasks
+    from situation_reports.charts import draw_charts
+    from situation_reports.pdf import html_to_pdf, render_html
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    log(f"Warm-up build ({args.scope}) …")
+    warm = _scope_report(args)
+    warm_seconds, outcome = _timed(lambda: tasks.build_report.run(warm.pk))
+    if outcome != "done":
+        warm.refresh_from_db()
+        raise SystemExit(f"The warm-up build ended {outcome!r}: {warm.error}")
+    reference = _scope_report(args)
+    pieces: dict[str, float] = {}
+    pieces["snapshot"], (snapshot, scene_ids) = _timed(lambda: tasks._snapshot(reference))
+    pieces["charts"], charts = _timed(lambda: draw_charts(snapshot))
+    pieces["html"], html = _timed(lambda: render_html(snapshot, charts))
+    pieces["pdf"], pdf = _timed(lambda: html_to_pdf(html))
+    builds = []
+    for run in range(args.runs):
+        log(f"Run {run + 1}/{args.runs} …")
+        report = _scope_report(args)
+        seconds, outcome = _timed(lambda report=report: tasks.build_report.run(report.pk))
+        if outcome != "done":
+            report.refresh_from_db()
+            raise SystemExit(f"Build {run + 1} ended {outcome!r}: {report.error}")
+        builds.append(seconds)
+    log("Peak memory: the build in a fresh process …")
+    child = _run_child("build", str(_scope_report(args).pk))
+    if child["outcome"] != "done":
+        raise SystemExit(f"The child's build ended {child['outcome']!r}: {child['error']}")
+    summary = snapshot.get("summary") or {}
+    result = {
+        "scope": args.scope,
+        "user": args.user,
+        "days": args.days,
+        "scenes": len(scene_ids),
+        "observations": snapshot["what"]["total"],
+        "top_scenes": len(summary.get("top_scenes", [])),
+        "appendix_rows": len(summary.get("appendix", [])),
+        "snapshot_s": round(pieces["snapshot"], 3),
+        "charts_s": round(pieces["charts"], 3),
+        "html_s": round(pieces["html"], 3),
+        "pdf_s": round(pieces["pdf"], 3),
+        "html_bytes": len(html.encode()),
+        "pdf_bytes": len(pdf),
+        "build_warm_median_s": round(statistics.median(builds), 3),
+        "build_warm_min_s": round(min(builds), 3),
+        "first_build_s": round(warm_seconds, 3),
+        "cold_build_s": round(child["seconds"], 3),
+        "cold_peak_rss_mb": round(_mb(child["peak_kib"]), 1),
+        "cold_hwm_mb": round(_mb(child["hwm_kib"]), 1),
+        "load_average": [round(v, 2) for v in load_before],
+    }
+    print(json.dumps(result))
+    log(
+        f"| {args.scope} | {result['scenes']} | {result['observations']:,} "
+        f"| {result['snapshot_s']:.2f} | {result['charts_s']:.2f} | {result['pdf_s']:.2f} "
+        f"| {result['build_warm_median_s']:.2f} | {result['cold_build_s']:.2f} "
+        f"| {result['cold_peak_rss_mb']:.0f} | {result['html_bytes'] / 1e3:,.0f} kB "
+        f"| {result['pdf_bytes'] / 1e3:,.0f} kB |"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time and size of a lägesbild build against plain WeasyPrint."
@@ -343,6 +441,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--observations", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--scope",
+        choices=["bench", "scene", "municipality", "county"],
+        default="bench",
+        help="bench (default): the synthetic bench scene; scene/municipality/county: a report "
+        "of that scope on the data already in the database (e.g. a copy of ods_bench_1m), "
+        "nothing generated",
+    )
+    parser.add_argument("--scene", default="Sergels torg (demo)", help="with --scope scene")
+    parser.add_argument(
+        "--municipality", default="0180", help="municipality code, with --scope municipality"
+    )
+    parser.add_argument(
+        "--user", default="lan.samordnare", help="who asks (not with --scope bench)"
+    )
+    parser.add_argument("--days", type=int, default=90, help="the period, up to today")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -364,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     _setup_django()
+    if args.scope != "bench":
+        _no_publishing()
+        return scope_bench(args, load_before)
     _ensure_database()
     _no_publishing()
 

@@ -523,6 +523,10 @@ ODS_REPORT_HEARTBEAT_TIMEOUT_S = env.int("ODS_REPORT_HEARTBEAT_TIMEOUT_S", defau
 ODS_REPORT_RETRY_BASE_S = env.float("ODS_REPORT_RETRY_BASE_S", default=15)
 ODS_REPORT_RETRY_MAX_S = env.float("ODS_REPORT_RETRY_MAX_S", default=600)
 ODS_REPORT_MAX_RETRIES = env.int("ODS_REPORT_MAX_RETRIES", default=30)
+# A municipality's or the county's lägesbild describes this many scenes in a short section of
+# their own (those whose count changed most against the previous period); every other scene
+# is one row of its appendix table.
+ODS_REPORT_TOP_SCENES = env.int("ODS_REPORT_TOP_SCENES", default=10)
 # /healthz calls the report storage down when less than this is free (MB).
 # An uploaded import's preview (its rows and errors) is kept this long, then removed.
 ODS_IMPORT_KEEP_MINUTES = env.int("ODS_IMPORT_KEEP_MINUTES", default=60)

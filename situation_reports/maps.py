@@ -150,6 +150,14 @@ def draw_map(snapshot: dict) -> Chart:
         + (f" om {_int(cell_m)} × {_int(cell_m)} m" if cell_m else "")
         + ". Kartan ritar bara plattformens egna vektordata, ingen bakgrundskarta."
     )
+    summary = bool(map_.get("summary"))
+    if summary:
+        # A municipality's or the county's map: the scene areas only; the counts per scene
+        # are in the report's tables.
+        caption = (
+            "Var? Scenområdena i rapporten; antalet observationer per scen står i tabellerna. "
+            "Kartan ritar bara plattformens egna vektordata, ingen bakgrundskarta."
+        )
     intro = "Karta i SWEREF 99 TM"
     if len(scenes) == 1:
         intro += f" över scenområdet {scenes[0].get('name', '')}".rstrip()
@@ -250,7 +258,7 @@ def draw_map(snapshot: dict) -> Chart:
                     )
                 )
             ax.add_collection(collection)
-        else:
+        elif not summary:
             _note(ax, NO_OBSERVATIONS)
 
         # Sub-places: areas as dashed outlines, points as markers, each with its name.
@@ -359,6 +367,8 @@ def draw_map(snapshot: dict) -> Chart:
                 )
             else:
                 alt += " Rutorna färgas inte: för få observationer för att jämföra dem."
+        elif summary:
+            alt += " Observationerna per scen står i tabellerna."
         else:
             alt += f" {NO_OBSERVATIONS}."
         if places:

@@ -37,6 +37,8 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -275,6 +277,18 @@ def _limit_text(limit: Mapping[str, Any]) -> str:
         return f"Indikatorn {limit['name']} har inga värden för perioden."
     if kind == "no_assessment":
         return f"Ingen symtombedömning finns för {limit['scene']}."
+    if kind == "no_assessment_count":
+        return ngettext(
+            "%(count)s scene has no symptom assessment.",
+            "%(count)s scenes have no symptom assessment.",
+            limit["count"],
+        ) % {"count": fmt.integer(limit["count"])}
+    if kind == "stale_assessment_count":
+        return ngettext(
+            "The latest symptom assessment of %(count)s scene is older than half a year.",
+            "The latest symptom assessments of %(count)s scenes are older than half a year.",
+            limit["count"],
+        ) % {"count": fmt.integer(limit["count"])}
     if kind == "stale_assessment":
         return (
             f"Den senaste symtombedömningen för {limit['scene']} är från "
@@ -552,6 +566,132 @@ def _work(snapshot: Mapping[str, Any]) -> dict[str, Any]:
             for row in work["actions_by_organisation"]
         ],
         "overdue": [{**row, "due_on": fmt.date(row["due_on"])} for row in work["overdue"]],
+        **_work_totals(work),
+    }
+
+
+def _work_totals(work: Mapping[str, Any]) -> dict[str, Any]:
+    """A summarised report's counts beside its bounded lists (empty for a scene report)."""
+    if "cases_total" not in work:
+        return {}
+    cases, overdue = work["cases_total"], work["overdue_total"]
+    shown_cases, shown_overdue = len(work["cases"]), len(work["overdue"])
+    return {
+        "summarised": True,
+        "cases_by_organisation": [
+            {"organisation": row["organisation"], "cases": fmt.integer(row["cases"])}
+            for row in work["cases_by_organisation"]
+        ],
+        "cases_total": fmt.integer(cases),
+        "cases_note": _(
+            "The %(shown)s open cases with the most overdue actions of %(total)s in all."
+        )
+        % {"shown": fmt.integer(shown_cases), "total": fmt.integer(cases)}
+        if cases > shown_cases
+        else "",
+        "overdue_total": fmt.integer(overdue),
+        "overdue_note": _("The %(shown)s most overdue of %(total)s overdue actions in all.")
+        % {"shown": fmt.integer(shown_overdue), "total": fmt.integer(overdue)}
+        if overdue > shown_overdue
+        else "",
+    }
+
+
+def _difference(n: int) -> str:
+    """+12, −5 (a true minus sign), 0: the change in a count."""
+    if n > 0:
+        return f"+{fmt.integer(n)}"
+    if n < 0:
+        return f"\u2212{fmt.integer(-n)}"
+    return "0"
+
+
+def _scene_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": row["name"],
+        "municipality": row["municipality"],
+        "status": row["status"],
+        "observations": fmt.integer(row["observations"]),
+        "previous": fmt.integer(row["previous"]),
+        "difference": _difference(row["difference"]),
+        "open_cases": fmt.integer(row["open_cases"]),
+        "overdue_actions": fmt.integer(row["overdue_actions"]),
+    }
+
+
+def _summary(snapshot: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A municipality's or the county's summary: a table per municipality, the scenes that
+    changed most in short, the rest as appendix rows. None for a scene report (and for a
+    version 2 report of any scope, which prints every scene in full)."""
+    summary = snapshot.get("summary")
+    if not summary:
+        return None
+    minimum = snapshot["rules"]["min_observations"]
+    municipalities = summary["municipalities"]
+    totals = {
+        key: sum(m[key] for m in municipalities)
+        for key in ("scenes", "observations", "previous", "difference", "open_cases")
+    }
+    totals["overdue_actions"] = sum(m["overdue_actions"] for m in municipalities)
+    top = []
+    for row in summary["top_scenes"]:
+        slot, place = row["slot"], row["place"]
+        top.append(
+            {
+                **_scene_row(row),
+                "change_text": wording.change(row["change"], minimum),
+                "categories": fmt.join(
+                    [f"{c['label']} ({fmt.integer(c['count'])})" for c in row["categories"]]
+                ),
+                "place": f"{place['label']} ({fmt.integer(place['count'])})" if place else "",
+                "slot": (
+                    f"{wording.peak_label(slot)} ({fmt.integer(slot['count'])})" if slot else ""
+                ),
+                "insecurity": fmt.number(row["insecurity"], 1)
+                if row["insecurity"] is not None
+                else "",
+                "symptoms": fmt.join(row["symptoms"]) if row["symptoms"] else "",
+                "assessed_on": fmt.date(row["assessed_on"]) if row["assessed_on"] else "",
+            }
+        )
+    scenes, shown = totals["scenes"], len(top)
+    return {
+        "municipalities": [
+            {
+                "name": m["name"],
+                "scenes": fmt.integer(m["scenes"]),
+                "observations": fmt.integer(m["observations"]),
+                "previous": fmt.integer(m["previous"]),
+                "difference": _difference(m["difference"]),
+                "open_cases": fmt.integer(m["open_cases"]),
+                "overdue_actions": fmt.integer(m["overdue_actions"]),
+            }
+            for m in municipalities
+        ],
+        "totals": {
+            **{k: fmt.integer(v) for k, v in totals.items()},
+            "difference": _difference(totals["difference"]),
+        },
+        "intro": ngettext(
+            "The report covers %(scenes)s scene in %(municipalities)s municipality.",
+            "The report covers %(scenes)s scenes in %(municipalities)s municipalities.",
+            scenes,
+        )
+        % {
+            "scenes": fmt.integer(scenes),
+            "municipalities": fmt.integer(len(municipalities)),
+        },
+        "top_intro": ngettext(
+            "The scene whose number of observations changed most against the previous "
+            "period is described here in short; every other scene is a row of the appendix.",
+            "The %(count)s scenes whose number of observations changed most against the "
+            "previous period are described here in short; every other scene is a row of the "
+            "appendix.",
+            shown,
+        )
+        % {"count": fmt.integer(shown)},
+        "top": top,
+        "appendix": [_scene_row(row) for row in summary["appendix"]],
     }
 
 
@@ -595,6 +735,7 @@ def report_context(
             ]
         },
         "work": _work(snapshot),
+        "summary": _summary(snapshot),
         "charts": _chart_views(charts),
     }
 

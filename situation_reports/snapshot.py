@@ -9,12 +9,14 @@ Labels are resolved in Swedish when the snapshot is built. Dates are ISO strings
 (YYYY-MM-DD), times ISO datetimes in Europe/Stockholm. Map coordinates are SWEREF 99 TM
 metres (EPSG:3006), x east, y north.
 
-Schema (version 2). Version 2 stores numbers, never sentences: the PDF puts every figure
-into words with `scenes.wording` and `ods_platform.lib.formatting`, as the pages do.
-Version 1 snapshots (with sentences) are upgraded on reading (`upgrade`)::
+Schema (version 3). Since version 2 it stores numbers, never sentences: the PDF puts every
+figure into words with `scenes.wording` and `ods_platform.lib.formatting`, as the pages do.
+Version 1 snapshots (with sentences) are upgraded on reading (`upgrade`). Version 3 adds
+"summary" to municipality and county reports; a version 2 snapshot has none and prints every
+scene in full, as it did::
 
     {
-      "version": 2,
+      "version": 3,
       "kind": "lagesbild",
       "title": "Lägesbild Sergels torg 2026-08-28 – 2026-11-25",
       "scope": {"kind": "scene" | "municipality" | "county", "label": str, "scenes": int},
@@ -100,7 +102,30 @@ Version 1 snapshots (with sentences) are upgraded on reading (`upgrade`)::
         "actions_by_organisation": [{"organisation": str, "planned": int, "ongoing": int,
                                      "done": int, "cancelled": int, "overdue": int}],
         "overdue": [{"title": str, "case": str, "organisation": str, "due_on": date}],
+        # summarised reports only: cases and overdue are the WORK_ROWS most overdue, and
+        "cases_by_organisation": [{"organisation": str, "cases": int}],   # open cases, owner
+        "cases_total": int, "overdue_total": int,
       },
+      # Municipality and county scope only. Their report summarises: the sections above
+      # cover the whole scope, but "causes" and the indicators only the top scenes, and
+      # "place.scenes" and "hotspot.symptoms" are empty (the top scenes' rows say it);
+      # "where.places" is the SUMMARY_PLACE_ROWS busiest sub-places, "where.map" the scene
+      # areas only ("summary": true); assessment limits are counts
+      # ({"kind": "no_assessment_count" | "stale_assessment_count", "count"}).
+      "summary": {
+        "top_n": int,                                        # ODS_REPORT_TOP_SCENES
+        "municipalities": [{"name": str, "scenes": int, "observations": int, "previous": int,
+                            "difference": int, "open_cases": int, "overdue_actions": int}],
+        "top_scenes": [row + {"change": Change.as_dict(), "categories": [{"label", "count"}],
+                              "place": {"label", "count"} | None,
+                              "slot": {"weekday": int, "hour": int, "count": int} | None,
+                              "insecurity": float | None, "symptoms": [str],
+                              "assessed_on": date | None}],
+        "appendix": [row],        # every other scene, by municipality and name
+      },
+      # row = {"name", "municipality", "status", "observations", "previous", "difference",
+      #        "open_cases", "overdue_actions"}; top scenes: the largest |difference| first
+      # (then more observations, then name), scenes without any change are not "top".
     }
 """
 
@@ -110,8 +135,8 @@ import copy
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, Max, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone, translation
 
 from sara.models import Action, ActionStatus, Case, Phase
@@ -132,8 +157,14 @@ from scenes.models import (
 
 from .permissions import report_scenes
 
-VERSION = 2
+VERSION = 3
 HOTSPOT_ROWS = 10
+# A summarised (municipality or county) report lists at most this many sub-places, open cases
+# and overdue actions (the most overdue first); the totals are given beside them.
+SUMMARY_PLACE_ROWS = 10
+WORK_ROWS = 20
+# The top scenes' compact sections name this many categories.
+TOP_CATEGORIES = 3
 # A symptom assessment older than this is reported as out of date.
 ASSESSMENT_STALE_DAYS = 183
 NO_PLACE = "Utan delplats"
@@ -183,6 +214,8 @@ class SnapshotBuilder:
         self.report = report
         self.user = report.requested_by
         self.today = timezone.localdate()
+        self.summarised = report.scope != "scene"
+        self.top_ids: set[int] = set()
 
     # -- scope ----------------------------------------------------------------------------
 
@@ -240,11 +273,16 @@ class SnapshotBuilder:
                 today=self.today,
             )
             total = self.result.total
+            # A municipality's or the county's report summarises: the municipalities, the
+            # scenes that changed most and an appendix row for every other scene, never each
+            # scene's full section (issue 15: 308 scenes made a 9.7 MB PDF in 513 s).
+            self.summarised = r.scope != "scene"
+            assessments = self.assessments()
+            summary = self.summary(obs, prev, assessments) if self.summarised else None
             what = self.what(obs, prev, total)
             where = self.where(obs, total)
             when = self.when(obs)
             who = self.who(obs, prev, total)
-            assessments = self.assessments()
             snapshot = {
                 "version": VERSION,
                 "kind": "lagesbild",
@@ -282,6 +320,8 @@ class SnapshotBuilder:
                 "place": self.place(assessments),
                 "work": self.work(),
             }
+            if summary is not None:
+                snapshot["summary"] = summary
             return snapshot
 
     def scope_label(self) -> str:
@@ -300,6 +340,189 @@ class SnapshotBuilder:
         return {
             "name": self.user.get_full_name() or self.user.get_username(),
             "organisation": ", ".join(sorted({str(m.organisation) for m in memberships})),
+        }
+
+    # -- the summary of a municipality or the county ----------------------------------------
+
+    def summary(self, obs, prev, assessments) -> dict:
+        """Per municipality and per scene, in a fixed number of grouped queries whatever the
+        number of scenes: the counts of both periods, open cases and overdue actions per
+        scene; then the highlights of the scenes that changed most (by the absolute change
+        in counted observations); every other scene is an appendix row."""
+        today = self.today
+        now = dict(obs.order_by().values_list("scene_id").annotate(n=Count("pk")))
+        before = dict(prev.order_by().values_list("scene_id").annotate(n=Count("pk")))
+        open_cases = dict(
+            Case.objects.visible_to(self.user)
+            .filter(scene_id__in=self.scene_ids)
+            .exclude(phase=Phase.CLOSED)
+            .order_by()
+            .values_list("scene_id")
+            .annotate(n=Count("pk"))
+        )
+        overdue = dict(
+            Action.objects.visible_to(self.user)
+            .filter(case__scene_id__in=self.scene_ids)
+            .exclude(case__phase=Phase.CLOSED)
+            .overdue(today)
+            .order_by()
+            .values_list("case__scene_id")
+            .annotate(n=Count("pk"))
+        )
+
+        def row(scene: Scene) -> dict:
+            n, p = now.get(scene.pk, 0), before.get(scene.pk, 0)
+            return {
+                "name": scene.name,
+                "municipality": str(scene.municipality),
+                "status": scene.get_status_display(),
+                "observations": n,
+                "previous": p,
+                "difference": n - p,
+                "open_cases": open_cases.get(scene.pk, 0),
+                "overdue_actions": overdue.get(scene.pk, 0),
+            }
+
+        rows = {s.pk: row(s) for s in self.scene_list}
+        changed = [s for s in self.scene_list if rows[s.pk]["difference"]]
+        changed.sort(
+            key=lambda s: (-abs(rows[s.pk]["difference"]), -rows[s.pk]["observations"], s.name)
+        )
+        top = changed[: max(settings.ODS_REPORT_TOP_SCENES, 0)]
+        self.top_ids = {s.pk for s in top}
+
+        municipalities: dict[str, dict] = {}
+        for s in self.scene_list:
+            one = rows[s.pk]
+            m = municipalities.setdefault(
+                one["municipality"],
+                {
+                    "name": one["municipality"],
+                    "scenes": 0,
+                    "observations": 0,
+                    "previous": 0,
+                    "difference": 0,
+                    "open_cases": 0,
+                    "overdue_actions": 0,
+                },
+            )
+            m["scenes"] += 1
+            for key in ("observations", "previous", "difference", "open_cases"):
+                m[key] += one[key]
+            m["overdue_actions"] += one["overdue_actions"]
+
+        return {
+            "top_n": settings.ODS_REPORT_TOP_SCENES,
+            "municipalities": sorted(municipalities.values(), key=lambda m: m["name"]),
+            "top_scenes": self.top_scenes(obs, top, rows, assessments),
+            "appendix": [
+                rows[s.pk]
+                for s in sorted(self.scene_list, key=lambda s: (str(s.municipality), s.name))
+                if s.pk not in self.top_ids
+            ],
+        }
+
+    def top_scenes(self, obs, top: list[Scene], rows: dict, assessments) -> list[dict]:
+        """What, where and when of each top scene in a few lines: its three largest
+        categories, its busiest sub-place, its busiest hour of the week, the mean insecurity
+        and the change by the scene page's rule, each from one grouped query for all of
+        them."""
+        r = self.report
+        ids = [s.pk for s in top]
+        if not ids:
+            return []
+        mine = obs.filter(scene_id__in=ids).order_by()
+        zone = analysis._local_zone()
+        categories: dict[int, list[dict]] = {pk: [] for pk in ids}
+        for sid, value, n in (
+            mine.values_list("scene_id", "category")
+            .annotate(n=Count("pk"))
+            .order_by("scene_id", "-n", "category")
+        ):
+            if len(categories[sid]) < TOP_CATEGORIES:
+                categories[sid].append({"label": _label(analysis.Category, value), "count": n})
+        places: dict[int, dict] = {}
+        for sid, name, n in (
+            mine.values_list("scene_id", "place__name")
+            .annotate(n=Count("pk"))
+            .order_by("scene_id", "-n", "place__name")
+        ):
+            places.setdefault(sid, {"label": name or NO_PLACE, "count": n})
+        slots: dict[int, dict] = {}
+        for sid, weekday, hour, n in (
+            mine.annotate(
+                weekday=ExtractIsoWeekDay("occurred_at", tzinfo=zone),
+                hour=ExtractHour("occurred_at", tzinfo=zone),
+            )
+            .values_list("scene_id", "weekday", "hour")
+            .annotate(n=Count("pk"))
+            .order_by("scene_id", "-n", "weekday", "hour")
+        ):
+            slots.setdefault(sid, {"weekday": weekday - 1, "hour": hour, "count": n})
+        means = dict(mine.values_list("scene_id").annotate(m=Avg("insecurity")))
+        first = dict(
+            Observation.objects.visible_to(self.user)
+            .counted()
+            .filter(scene_id__in=ids)
+            .order_by()
+            .values_list("scene_id")
+            .annotate(first=Min("occurred_at"))
+        )
+        prev_start, _prev_end = r.previous_period()
+        out = []
+        for s in top:
+            one = rows[s.pk]
+            data_from = first.get(s.pk)
+            latest = assessments[s.pk][0] if assessments[s.pk] else None
+            mean = means.get(s.pk)
+            out.append(
+                {
+                    **one,
+                    "change": analysis.compare(
+                        one["observations"],
+                        one["previous"],
+                        prev_start,
+                        r.period_end,
+                        data_from.astimezone(zone).date() if data_from else None,
+                        self.today,
+                    ).as_dict(),
+                    "categories": categories[s.pk],
+                    "place": places.get(s.pk),
+                    "slot": slots.get(s.pk),
+                    "insecurity": round(mean, 2) if mean is not None else None,
+                    "symptoms": [_label(Symptom, v) for v in latest.symptoms] if latest else [],
+                    "assessed_on": latest.assessed_on.isoformat() if latest else None,
+                }
+            )
+        return out
+
+    def summary_where(self, hotspots: list[dict], place_rows: list[dict], cell_m: int) -> dict:
+        boundaries = [(s.name, _in_sweref(s.boundary)) for s in self.scene_list]
+        extent = None
+        for _name, geom in boundaries:
+            x0, y0, x1, y1 = geom.extent
+            extent = (
+                [x0, y0, x1, y1]
+                if extent is None
+                else [
+                    min(extent[0], x0),
+                    min(extent[1], y0),
+                    max(extent[2], x1),
+                    max(extent[3], y1),
+                ]
+            )
+        return {
+            "cell_m": cell_m,
+            "hotspots": hotspots,
+            "places": place_rows,
+            "map": {
+                "extent": [round(v, 1) for v in extent] if extent else None,
+                "scenes": [{"name": n, "polygons": _polygons(g)} for n, g in boundaries],
+                "places": [],
+                "landmarks": [],
+                "cells": [],
+                "summary": True,
+            },
         }
 
     # -- sections -------------------------------------------------------------------------
@@ -357,8 +580,10 @@ class SnapshotBuilder:
             obs.order_by()
             .values_list("place__scene_id", "place__name")
             .annotate(n=Count("pk"))
-            .order_by("-n", "place__name")
+            .order_by("-n", "place__scene_id", "place__name")
         )
+        if self.summarised:
+            by_place = by_place[:SUMMARY_PLACE_ROWS]
         place_rows = [
             {
                 "label": (f"{names[sid]}: {name}" if multi else name) if name else NO_PLACE,
@@ -366,6 +591,10 @@ class SnapshotBuilder:
             }
             for sid, name, n in by_place
         ]
+        if self.summarised:
+            # The summary's map shows the scene areas only: their sub-places, landmarks and
+            # a cell per 50 m would be thousands of shapes too small to see at county scale.
+            return self.summary_where(hotspots, place_rows, cell_m)
         landmarks = [
             (lm, _in_sweref(lm.location))
             for lm in Landmark.objects.visible_to(self.user)
@@ -478,7 +707,9 @@ class SnapshotBuilder:
         return latest
 
     def symptoms(self, assessments) -> list[dict]:
-        out = []
+        out: list[dict] = []
+        if self.summarised:
+            return out  # each top scene's section names its symptoms
         for scene in self.scene_list:
             two = assessments[scene.pk]
             latest = two[0] if two else None
@@ -498,8 +729,17 @@ class SnapshotBuilder:
             )
         return out
 
+    def detailed_scenes(self) -> list[Scene]:
+        """The scenes described one by one: all of a scene report's, the top scenes of a
+        summary."""
+        if not self.summarised:
+            return self.scene_list
+        return [s for s in self.scene_list if s.pk in self.top_ids]
+
     def place(self, assessments) -> dict:
-        scenes = []
+        scenes: list[dict] = []
+        if self.summarised:
+            return {"scenes": scenes}  # the summary's own sections describe the scenes
         for s in self.scene_list:
             latest = assessments[s.pk][0] if assessments[s.pk] else None
             scenes.append(
@@ -544,7 +784,7 @@ class SnapshotBuilder:
         )
         indicators = list(
             Indicator.objects.visible_to(self.user)
-            .filter(scene_id__in=self.scene_ids)
+            .filter(scene_id__in=[s.pk for s in self.detailed_scenes()])
             .annotate(latest=Max("values__period_end"))
             .order_by("name")
         )
@@ -584,6 +824,19 @@ class SnapshotBuilder:
             if i.latest is None or i.latest < r.period_start:
                 limits.append({"kind": "indicator_stale", "name": str(i)})
         stale = self.today - timedelta(days=ASSESSMENT_STALE_DAYS)
+        if self.summarised:
+            # One line each for all scenes, not a line per scene.
+            missing_n = sum(1 for s in self.scene_list if not assessments[s.pk])
+            stale_n = sum(
+                1
+                for s in self.scene_list
+                if assessments[s.pk] and assessments[s.pk][0].assessed_on < stale
+            )
+            if missing_n:
+                limits.append({"kind": "no_assessment_count", "count": missing_n})
+            if stale_n:
+                limits.append({"kind": "stale_assessment_count", "count": stale_n})
+            return limits
         for scene in self.scene_list:
             two = assessments[scene.pk]
             if not two:
@@ -610,7 +863,7 @@ class SnapshotBuilder:
             Analysis.objects.visible_to(self.user)
             .shared()
             .filter(
-                case__scene_id__in=self.scene_ids,
+                case__scene_id__in=[s.pk for s in self.detailed_scenes()],
                 created_at__lt=_day_start(r.period_end + timedelta(days=1)),
             )
             .exclude(case__phase=Phase.CLOSED, case__updated_at__lt=_day_start(r.period_start))
@@ -684,7 +937,26 @@ class SnapshotBuilder:
             .order_by("responsible__name")
         )
         overdue = actions.overdue(today).select_related("case", "responsible")
-        return {
+        work: dict = {}
+        if self.summarised:
+            # Counts per organisation and the most overdue rows, never every row: a county
+            # has thousands of open cases and overdue actions (issue 15).
+            open_cases = (
+                Case.objects.visible_to(self.user)
+                .filter(scene_id__in=self.scene_ids)
+                .exclude(phase=Phase.CLOSED)
+            )
+            work["cases_by_organisation"] = [
+                {"organisation": name, "cases": n}
+                for name, n in open_cases.order_by()
+                .values_list("owner__name")
+                .annotate(n=Count("pk"))
+                .order_by("-n", "owner__name")
+            ]
+            work["cases_total"] = sum(row["cases"] for row in work["cases_by_organisation"])
+            work["overdue_total"] = overdue.count()
+            cases = cases.order_by("-n_overdue", "scene__name", "title", "pk")[:WORK_ROWS]
+        work |= {
             "cases": [
                 {
                     "title": c.title,
@@ -716,9 +988,14 @@ class SnapshotBuilder:
                     "organisation": str(a.responsible),
                     "due_on": a.due_on.isoformat(),
                 }
-                for a in overdue.order_by("due_on", "pk")
+                for a in (
+                    overdue.order_by("due_on", "pk")[:WORK_ROWS]
+                    if self.summarised
+                    else overdue.order_by("due_on", "pk")
+                )
             ],
         }
+        return work
 
 
 def _goal(case: Case) -> dict:
@@ -742,6 +1019,10 @@ def upgrade(snapshot: dict) -> dict:
     version = snapshot.get("version")
     if version == VERSION:
         return snapshot
+    if version == 2:
+        # Version 3 only added the optional "summary" (municipality and county reports); a
+        # version 2 report of any scope prints as it did, every scene in full.
+        return {**snapshot, "version": VERSION}
     if version != 1:
         raise ValueError(f"Unsupported snapshot version: {version!r}")
     old = copy.deepcopy(snapshot)

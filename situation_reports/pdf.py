@@ -571,7 +571,7 @@ def _work(snapshot: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _work_totals(work: Mapping[str, Any]) -> dict[str, Any]:
-    """A summarised report's counts beside its bounded lists (empty for a scene report)."""
+    """The counts beside the bounded lists (empty for a snapshot made before they were)."""
     if "cases_total" not in work:
         return {}
     cases, overdue = work["cases_total"], work["overdue_total"]

@@ -102,7 +102,7 @@ scene in full, as it did::
         "actions_by_organisation": [{"organisation": str, "planned": int, "ongoing": int,
                                      "done": int, "cancelled": int, "overdue": int}],
         "overdue": [{"title": str, "case": str, "organisation": str, "due_on": date}],
-        # summarised reports only: cases and overdue are the WORK_ROWS most overdue, and
+        # every report: cases and overdue are the WORK_ROWS most overdue, and
         "cases_by_organisation": [{"organisation": str, "cases": int}],   # open cases, owner
         "cases_total": int, "overdue_total": int,
       },
@@ -159,8 +159,9 @@ from .permissions import report_scenes
 
 VERSION = 3
 HOTSPOT_ROWS = 10
-# A summarised (municipality or county) report lists at most this many sub-places, open cases
-# and overdue actions (the most overdue first); the totals are given beside them.
+# A summarised (municipality or county) report lists at most this many sub-places; every
+# report at most WORK_ROWS open cases and overdue actions (the most overdue first), with the
+# totals beside them (a busy scene's hundreds of cases took a scene report past 400 MB).
 SUMMARY_PLACE_ROWS = 10
 WORK_ROWS = 20
 # The top scenes' compact sections name this many categories.
@@ -938,24 +939,23 @@ class SnapshotBuilder:
         )
         overdue = actions.overdue(today).select_related("case", "responsible")
         work: dict = {}
-        if self.summarised:
-            # Counts per organisation and the most overdue rows, never every row: a county
-            # has thousands of open cases and overdue actions (issue 15).
-            open_cases = (
-                Case.objects.visible_to(self.user)
-                .filter(scene_id__in=self.scene_ids)
-                .exclude(phase=Phase.CLOSED)
-            )
-            work["cases_by_organisation"] = [
-                {"organisation": name, "cases": n}
-                for name, n in open_cases.order_by()
-                .values_list("owner__name")
-                .annotate(n=Count("pk"))
-                .order_by("-n", "owner__name")
-            ]
-            work["cases_total"] = sum(row["cases"] for row in work["cases_by_organisation"])
-            work["overdue_total"] = overdue.count()
-            cases = cases.order_by("-n_overdue", "scene__name", "title", "pk")[:WORK_ROWS]
+        # Counts per organisation and the most overdue rows, never every row: a county
+        # has thousands of open cases and overdue actions, and a busy scene hundreds.
+        open_cases = (
+            Case.objects.visible_to(self.user)
+            .filter(scene_id__in=self.scene_ids)
+            .exclude(phase=Phase.CLOSED)
+        )
+        work["cases_by_organisation"] = [
+            {"organisation": name, "cases": n}
+            for name, n in open_cases.order_by()
+            .values_list("owner__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "owner__name")
+        ]
+        work["cases_total"] = sum(row["cases"] for row in work["cases_by_organisation"])
+        work["overdue_total"] = overdue.count()
+        cases = cases.order_by("-n_overdue", "scene__name", "title", "pk")[:WORK_ROWS]
         work |= {
             "cases": [
                 {
@@ -988,11 +988,7 @@ class SnapshotBuilder:
                     "organisation": str(a.responsible),
                     "due_on": a.due_on.isoformat(),
                 }
-                for a in (
-                    overdue.order_by("due_on", "pk")[:WORK_ROWS]
-                    if self.summarised
-                    else overdue.order_by("due_on", "pk")
-                )
+                for a in overdue.order_by("due_on", "pk")[:WORK_ROWS]
             ],
         }
         return work

@@ -245,15 +245,38 @@ def test_queries_and_html_do_not_grow_with_the_scenes_beyond_an_appendix_row(
     assert abs(grown) < 40
 
 
+@pytest.mark.parametrize("scope", ["county", "scene"])
 def test_cases_and_overdue_actions_are_counted_in_full_and_listed_bounded(
-    regional_coordinator, planted, method_catalogue, period, monkeypatch
+    regional_coordinator,
+    stockholm_coordinator,
+    planted,
+    method_catalogue,
+    period,
+    monkeypatch,
+    scope,
 ):
+    """A county has thousands of open cases and overdue actions, a busy scene hundreds: every
+    report counts them all and lists the most overdue few."""
+    from sara import services as sara_services
     from sara.demo import load_cases
+    from sara.tests.factories import make_action
+    from scenes.models import Scene
 
     load_cases()
     monkeypatch.setattr(snapshot, "WORK_ROWS", 1)
     start, end = period
-    report = services.request_report(regional_coordinator, scope="county", start=start, end=end)
+    sergels = Scene.objects.get(name="Sergels torg (demo)")
+    case = Case.objects.filter(scene=sergels).exclude(phase="closed").first()
+    make_action(case, case.owner, title="Städning av trappan", status=ActionStatus.PLANNED,
+                due_on=timezone.localdate() - timedelta(days=3))  # fmt: skip
+    sara_services.open_case(
+        by=stockholm_coordinator, scene=sergels, owner=case.owner, title="Langning vid trappan",
+        problem_statement="Langning kvällstid.",
+    )  # fmt: skip
+    report = services.request_report(
+        regional_coordinator, scope=scope, start=start, end=end,
+        scene=sergels if scope == "scene" else None,
+    )  # fmt: skip
 
     work = build_snapshot(report)["work"]
 
@@ -262,6 +285,8 @@ def test_cases_and_overdue_actions_are_counted_in_full_and_listed_bounded(
         status__in=[ActionStatus.PLANNED, ActionStatus.ONGOING], due_on__lt=today
     ).exclude(case__phase="closed")
     open_cases = Case.objects.exclude(phase="closed")
+    if scope == "scene":
+        overdue, open_cases = overdue.filter(case__scene=sergels), open_cases.filter(scene=sergels)
     assert overdue.count() > 1 and open_cases.count() > 1
     assert work["overdue_total"] == overdue.count()
     assert [a["title"] for a in work["overdue"]] == [overdue.order_by("due_on", "pk")[0].title]

@@ -75,6 +75,8 @@ FOLLOWS_UP = answers(403, regional=200, evaluator=200, lead_coordinator=200, out
 API = {"anonymous": 401}
 # An uploaded import file and its preview: the uploader's alone (the lead coordinator's here).
 OWN_UPLOAD = answers(404, lead_coordinator=200)
+# An XLSX export built by a worker, its progress and its file: the asker's alone.
+OWN_EXPORT = answers(404, lead_coordinator=200)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Row:
 ROWS = [
     # --- Start, actors ------------------------------------------------------------------
     Row("home", None, ANYONE),
+    Row("export_job", "export", OWN_EXPORT),
+    Row("export_progress", "export", OWN_EXPORT),
+    Row("export_download", "export", OWN_EXPORT),
     Row("actors:organisation_list", None, ANYONE),
     Row("actors:organisation_detail", "police", ANYONE),
     # --- Scenes -------------------------------------------------------------------------

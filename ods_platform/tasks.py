@@ -105,7 +105,7 @@ def build_export(job_id: str) -> str:
             source = exports.source_for(job)
             _mine(job).update(total=source.total)
             name, written = exports.write_workbook(
-                job, source, lambda done: _mine(job).update(done=done)
+                job, source, lambda done: _mine(job).update(done=done), chunk=exports.CHUNK
             )
     except (Http404, LookupError):
         _finish(job, ExportJob.Status.FAILED, error=FAILED_GONE)

@@ -217,7 +217,8 @@ ROWS = [
     Row("sara:action_detail", "action", UPDATES_ACTION, method="post"),
     Row("sara:action_edit", "action", MANAGES_CASE),
     Row("sara:my_actions", None, ANYONE),
-    Row("sara:my_actions", None, ANYONE, query="format=xlsx"),
+    # The XLSX is built by a worker: the answer is a redirect to the new export job.
+    Row("sara:my_actions", None, answers(OK), query="format=xlsx"),
     Row("sara:method_list", None, ANYONE),
     # --- Follow-up (county-wide roles; a municipality's coordinators their own scenes) -----
     Row("followup:scenes", None, FOLLOWS_UP),

@@ -84,9 +84,13 @@ def source_for(job: ExportJob) -> Source:
 
 
 def parameters_of(query: Any, **extra: Any) -> dict[str, Any]:
-    """A page's GET filters as JSON (lists for repeated names), without how it is shown."""
+    """A page's GET filters as JSON (lists for repeated names), without how it is shown;
+    `extra` fills in what the page decided itself (the scene, the default period)."""
     data = {k: query.getlist(k) for k in query if k not in ("format", "page")}
-    data.update({k: [str(v)] for k, v in extra.items() if v is not None and k not in data})
+    for key, value in extra.items():
+        # A field sent empty (a form's blank date) is fixed as well as a missing one.
+        if value is not None and not any(data.get(key, [])):
+            data[key] = [str(value)]
     return data
 
 

@@ -108,8 +108,9 @@ def test_the_xlsx_link_leads_to_a_job_and_a_reload_finds_the_same_one(signed_in,
     assert "Väntar på en ledig bakgrundsprocess" in page.text  # Swedish, in a role=status region
 
 
-def test_the_default_period_is_fixed_when_the_export_is_asked_for(signed_in, sergels):
-    job = _job_of(signed_in.get(_url(sergels), {"format": "xlsx"}))
+@pytest.mark.parametrize("sent", [{}, {"start": "", "end": ""}], ids=["missing", "blank"])
+def test_the_default_period_is_fixed_when_the_export_is_asked_for(signed_in, sergels, sent):
+    job = _job_of(signed_in.get(_url(sergels), {**sent, "format": "xlsx"}))
     today = timezone.localdate()
     assert job.parameters["end"] == [today.isoformat()]
     assert job.parameters["start"] == [(today - timedelta(days=89)).isoformat()]

@@ -54,6 +54,15 @@ def _job_of(response) -> ExportJob:
     return ExportJob.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
 
 
+@pytest.fixture(autouse=True)
+def _no_files_left():
+    """The workbooks the tests build are removed after each test (EXPORTS_ROOT is shared with
+    the worker subprocess, so it cannot be a temporary directory of the test's own)."""
+    yield
+    for job in ExportJob.objects.all():
+        job.remove_files()
+
+
 @pytest.fixture
 def signed_in(client, stockholm_field_worker):
     client.force_login(stockholm_field_worker)

@@ -27,6 +27,7 @@ def organisation_list(request):
         organisations = organisations.filter(Q(name__icontains=query) | Q(municipality_code=query))
     fmt = request.GET.get("format")
     if fmt in FORMATS:
+        # The organisations: a fixed register of a few hundred rows; a direct download.
         return table_response(
             "organisationer",
             [_("Name"), _("Kind"), _("Municipality code"), _("Part of")],

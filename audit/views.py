@@ -72,6 +72,7 @@ def _answer(request, template, entries, context, filename):
     if fmt in FORMATS:
         chosen = list(entries[:EXPORT_LIMIT])
         record_read(request, "export", Entry, [e.pk for e in chosen])
+        # At most EXPORT_LIMIT entries: bounded, so a direct download.
         return table_response(filename, HEADINGS, _rows(chosen), fmt)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(request, "list", Entry, [e.pk for e in page.object_list])
@@ -237,6 +238,7 @@ def unusual(request):
     ]  # fmt: skip
     record_event("audit_unusual_viewed", request=request, start=str(start), end=str(end))
     if fmt in FORMATS:
+        # One row per user who stands out: small; a direct download.
         return table_response("loggkontroll-avvikelser", headings, table, fmt)
     return render(
         request,

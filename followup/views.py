@@ -99,6 +99,8 @@ def section(request, name="scenes"):
             table = next((t for t in tables if t.key == key), None)
             if table is None:
                 raise Http404
+            # Follow-up tables are aggregates (a row per organisation, method or period): small;
+            # direct downloads.
             return table_response(f"{filename}-{key}", table.headers(), table.export_rows(), fmt)
         if fmt != "xlsx":
             raise Http404

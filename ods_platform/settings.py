@@ -279,6 +279,10 @@ REPORTS_ROOT = Path(env.str("REPORTS_ROOT", default=str(BASE_DIR / "private" / "
 # Uploaded import files wait here, outside MEDIA_ROOT, until their check has run; no URL
 # serves them.
 IMPORTS_ROOT = Path(env.str("IMPORTS_ROOT", default=str(BASE_DIR / "private" / "imports")))
+# Finished XLSX exports (built by a worker) wait here for their download, outside MEDIA_ROOT;
+# only the permission-checked download view serves them, and they are removed after
+# ODS_EXPORT_KEEP_HOURS.
+EXPORTS_ROOT = Path(env.str("EXPORTS_ROOT", default=str(BASE_DIR / "private" / "exports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "imports": {
@@ -288,6 +292,10 @@ STORAGES = {
     "reports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": REPORTS_ROOT, "base_url": "/no-direct-access/"},
+    },
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EXPORTS_ROOT, "base_url": "/no-direct-access/"},
     },
     "staticfiles": {
         "BACKEND": (
@@ -452,6 +460,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    # XLSX exports: builds whose message never reached a worker are handed out again, and
+    # files older than ODS_EXPORT_KEEP_HOURS are removed with their job.
+    "exports-sweep": {
+        "task": "ods_platform.tasks.sweep_exports",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     # Subscribed weekly and monthly lägesbilder, once per ended period.
     "reports-scheduled": {
         "task": "situation_reports.tasks.create_scheduled_reports",
@@ -530,6 +545,8 @@ ODS_REPORT_TOP_SCENES = env.int("ODS_REPORT_TOP_SCENES", default=10)
 # /healthz calls the report storage down when less than this is free (MB).
 # An uploaded import's preview (its rows and errors) is kept this long, then removed.
 ODS_IMPORT_KEEP_MINUTES = env.int("ODS_IMPORT_KEEP_MINUTES", default=60)
+# A finished XLSX export can be downloaded this long, then its file and job are removed.
+ODS_EXPORT_KEEP_HOURS = env.int("ODS_EXPORT_KEEP_HOURS", default=24)
 ODS_REPORTS_MIN_FREE_MB = env.int("ODS_REPORTS_MIN_FREE_MB", default=200)
 # /healthz checks that the files of this many most recent finished reports are there.
 ODS_HEALTH_REPORT_FILES_CHECKED = env.int("ODS_HEALTH_REPORT_FILES_CHECKED", default=50)

@@ -237,3 +237,26 @@ CHROMIUM_LAUNCH = {
         "--disable-sync",
     ],
 }
+
+
+def follow_export(client, response):
+    """An XLSX link's answer followed as a user's browser and a worker would: the redirect to
+    the export's page, the build (run here, in-process, as the worker runs it) and the
+    download; returns the download's answer (the answer itself when it is not a redirect to
+    an export). The file's bytes: `b"".join(answer.streaming_content)`."""
+    from django.urls import resolve, reverse
+
+    from ods_platform.tasks import build_export
+
+    if response.status_code != 302:
+        return response
+    match = resolve(response["Location"].split("?")[0])
+    if match.url_name != "export_job":
+        return response
+    job_id = str(match.kwargs["pk"])
+    build_export(job_id)
+    return client.get(reverse("export_download", args=[job_id]))
+
+
+def content_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content

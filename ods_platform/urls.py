@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import export_views, views
 
 admin.site.site_header = "ODS-plattformen"
 admin.site.site_title = "ODS-plattformen"
@@ -19,6 +19,9 @@ handler500 = "ods_platform.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("exports/<uuid:pk>/", export_views.export_job, name="export_job"),
+    path("exports/<uuid:pk>/progress/", export_views.export_progress, name="export_progress"),
+    path("exports/<uuid:pk>/file/", export_views.export_download, name="export_download"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("actors/", include("actors.urls")),

@@ -132,17 +132,44 @@ def case_export(request, case, fmt: str):
         scene_ids=scene_ids,
     )  # fmt: skip
     day = formatting.iso_date(today)
+    # One case's actions and updates: small and fixed; a direct download (Mina åtgärder,
+    # which may hold thousands, is built by a worker as XLSX).
     return table_response(f"arende-{case.pk}-atgarder-{day}", headings(), rows, fmt)
 
 
-def my_actions_export(request, actions, fmt: str):
-    """The actions of *Mina åtgärder* as filtered on the page (all of them, not one page)."""
-    today = timezone.localdate()
-    shown = list(
-        actions.select_related("case__scene", "method", "created_by", "organisation").iterator(
-            chunk_size=500
-        )
+def _desk_rows(actions):
+    return actions.select_related("case__scene", "method", "created_by", "organisation")
+
+
+def my_actions_export_source(user, parameters: dict):
+    """The XLSX export of *Mina åtgärder* (ods_platform/exports.py), built by a worker with
+    the page's own filters and visibility (`views.desk_actions`)."""
+    from django.http import QueryDict
+
+    from ods_platform.exports import Source
+
+    from .views import desk_actions
+
+    data = QueryDict(mutable=True)
+    for key, values in parameters.items():
+        data.setlist(key, [str(v) for v in values])
+    actions = desk_actions(user, data).qs
+    return Source(
+        title=_("My actions"),
+        headings=headings(with_case=True),
+        rows=(
+            (a.pk, a.case.scene_id, action_row(a, with_case=True))
+            for a in _desk_rows(actions).iterator(chunk_size=500)
+        ),
+        total=actions.order_by().count(),
     )
+
+
+def my_actions_export(request, actions, fmt: str):
+    """The actions of *Mina åtgärder* as filtered on the page (all of them, not one page), as
+    CSV; the XLSX is built by a worker (`my_actions_export_source`)."""
+    today = timezone.localdate()
+    shown = list(_desk_rows(actions).iterator(chunk_size=500))
     record_read(
         request, "export", Action, [a.pk for a in shown],
         scene_ids=[a.case.scene_id for a in shown],

@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.reads import record_read
-from ods_platform.lib import suppression
+from ods_platform import exports as ods_exports
+from ods_platform.lib import formatting, suppression
 from ods_platform.lib.access import get_visible_or_404
 from ods_platform.lib.export import FORMATS, table_response
+from ods_platform.models import ExportJob
 from scenes.models import Observation
 from scenes.permissions import can_share, get_scene_for_user
 
@@ -336,9 +338,12 @@ def _safe_next(request) -> str | None:
     return target if target and allowed else None
 
 
-@login_required
-def my_actions(request):
-    user = request.user
+def desk_actions(user, query):
+    """The actions of *Mina åtgärder* for these filters (one rule for the page, its CSV and
+    the worker's XLSX export): the filter set over the actions on the user's desk, overdue
+    first. `query` is the page's GET (its "format" and "page" are left out)."""
+    from types import SimpleNamespace
+
     today = timezone.localdate()
     actions = (
         Action.objects.on_desk_of(user)
@@ -353,11 +358,29 @@ def my_actions(request):
         .order_by("overdue_first", "due_on", "pk")
     )
     # Open actions unless the page is asked for something else.
-    filters = request.GET.copy()
+    filters = query.copy()
     for name in ("format", "page"):  # how the list is shown, not which actions
         filters.pop(name, None)
-    filterset = ActionFilterSet(filters or {"open": "true"}, queryset=actions, request=request)
-    if request.GET.get("format") in FORMATS:
+    # The filters ask the request for its user only.
+    return ActionFilterSet(
+        filters or {"open": "true"}, queryset=actions, request=SimpleNamespace(user=user)
+    )
+
+
+@login_required
+def my_actions(request):
+    filterset = desk_actions(request.user, request.GET)
+    fmt = request.GET.get("format")
+    if fmt == "xlsx":
+        # Every action of an organisation can be thousands: a worker builds the workbook
+        # (ods_platform/exports.py) and the download is logged with the rows it holds.
+        return ods_exports.start_response(
+            request,
+            ExportJob.Kind.MY_ACTIONS,
+            ods_exports.parameters_of(request.GET),
+            f"mina-atgarder-{formatting.iso_date(timezone.localdate())}",
+        )
+    if fmt in FORMATS:
         return exports.my_actions_export(request, filterset.qs, request.GET["format"])
     page = Paginator(filterset.qs, MY_ACTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     actions = list(page)
@@ -393,6 +416,7 @@ def method_list(request):
     form, methods = filterset.form, filterset.qs
     fmt = request.GET.get("format")
     if fmt in FORMATS:
+        # The method catalogue: a few hundred rows at most; a direct download.
         return table_response(
             "metodkatalog",
             [_("Name"), _("Kind"), _("Usually led by"), _("Techniques"),
@@ -554,6 +578,7 @@ def _effect_export(request, context, name):
     ]
     rows += [(), (_("Note"), str(presented["caveat"]))]
     padded = [(*row, *([""] * (4 - len(row)))) for row in rows]
+    # One case's effect table: a row per area; a direct download.
     return table_response(name, [_("Area"), _("Before"), _("After"), _("Change")], padded,
                           request.GET["format"])  # fmt: skip
 

@@ -242,3 +242,40 @@ class IndicatorFilterSet(filters.FilterSet):
         from django.db.models import Q
 
         return queryset.filter(Q(municipality=value) | Q(scene__municipality=value))
+
+
+def scene_observations(user, scene, data):
+    """The observations of a scene's list page for these filters, for the page, its CSV and
+    the worker's XLSX export alike (one rule): the filter set, the observations (from
+    `in_scene`, so kept rows and hidden text follow the user's rights) and whether they are
+    the suspected duplicates. `scene` must come from `get_scene_for_user(user, ...)`."""
+    from types import SimpleNamespace
+
+    from . import duplicates
+
+    filterset = ObservationFilterSet.for_scene_page(
+        data,
+        queryset=Observation.objects.in_scene(user, scene).select_related(
+            "place", "organisation", "reported_by"
+        ),
+        request=SimpleNamespace(user=user),  # the filters ask the request for its user only
+        scene=scene,
+    )
+    observations = filterset.qs
+    suspected = data.get("suspected") == "1"
+    if suspected:
+        # Pairs found by the duplicate rule among what the user sees, in the chosen period.
+        observations = duplicates.suspected(observations, user)
+    return filterset, observations, suspected
+
+
+def fixed_period(filterset) -> dict[str, str]:
+    """The page's period as explicit dates (`start`, `end`), for an export made later that
+    must hold what the page showed today."""
+    start, end = filterset.period()
+    fixed = {}
+    if start is not None:
+        fixed["start"] = timezone.localtime(start).date().isoformat()
+    if end is not None:
+        fixed["end"] = (timezone.localtime(end) - timedelta(days=1)).date().isoformat()
+    return fixed

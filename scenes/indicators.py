@@ -648,6 +648,7 @@ def indicator_list(request):
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         seen: list[int] = []
+        # The indicator list: one row per indicator, small; a direct download.
         response = table_response(
             "indikatorer",
             [_("Indicator"), _("Level"), _("Scene or municipality"), _("Unit"), _("Values per"),

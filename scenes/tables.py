@@ -89,27 +89,64 @@ def export_value_rows(observations, chunk_size: int = 2000):
     """The same rows as `export_rows`, read as values in chunks (for the streamed CSV): at
     40,000 rows building the model instances and their points was most of the export's
     time. `observations` must come from `visible_to` / `in_scene` (the text guard)."""
+    for _pk, _scene, row in export_value_rows_with_ids(observations, chunk_size):
+        yield row
+
+
+def export_value_rows_with_ids(observations, chunk_size: int = 2000):
+    """(id, scene id, row) for each observation, as `export_value_rows` reads them (the XLSX export
+    notes the ids for the read log as it writes the rows)."""
     from django.db.models import FloatField, Func
 
     rows = observations.annotate(
         _export_lat=Func("location", function="ST_Y", output_field=FloatField()),
         _export_lon=Func("location", function="ST_X", output_field=FloatField()),
-    ).values_list(*(_VALUE_FIELDS[k] for k in KEYS), "organisation__name")
-    for (when, category, source, place, people, groups, insecurity, lat, lon, text,
-         organisation) in rows.iterator(chunk_size=chunk_size):  # fmt: skip
-        yield [
-            formatting.iso_datetime(when),
-            _label(Category, category),
-            _label(Source, source),
-            place or "",
-            people,
-            ", ".join(_label(AffectedGroup, g) for g in groups),
-            insecurity,
-            round(lat, 6),
-            round(lon, 6),
-            text,
-            organisation,
-        ]
+    ).values_list(
+        "pk", "scene_id", *(_VALUE_FIELDS[k] for k in KEYS), "organisation__name", "duplicate_of"
+    )
+    for (pk, scene_id, when, category, source, place, people, groups, insecurity, lat, lon, text,
+         organisation, duplicate_of) in rows.iterator(chunk_size=chunk_size):  # fmt: skip
+        yield (
+            pk,
+            scene_id,
+            [
+                formatting.iso_datetime(when),
+                _label(Category, category),
+                _label(Source, source),
+                place or "",
+                people,
+                ", ".join(_label(AffectedGroup, g) for g in groups),
+                insecurity,
+                round(lat, 6),
+                round(lon, 6),
+                text,
+                organisation,
+                duplicate_of,
+            ],
+        )
+
+
+def observation_export_source(user, parameters: dict):
+    """The XLSX export of a scene's observation list (ods_platform/exports.py), with the
+    page's own filters and visibility (`filtersets.scene_observations`)."""
+    from django.http import QueryDict
+
+    from ods_platform.exports import Source
+
+    from .filtersets import scene_observations
+    from .permissions import get_scene_for_user
+
+    data = QueryDict(mutable=True)
+    for key, values in parameters.items():
+        data.setlist(key, [str(v) for v in values])
+    scene = get_scene_for_user(user, data.get("scene_pk"))
+    _filterset, observations, _suspected = scene_observations(user, scene, data)
+    return Source(
+        title=scene.name,
+        headings=export_headings(),
+        rows=export_value_rows_with_ids(observations),
+        total=observations.order_by().count(),
+    )
 
 
 def export_rows(observations: Iterable[Observation]):

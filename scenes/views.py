@@ -21,14 +21,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.reads import noting, record_read
-from ods_platform import scene_removal
+from audit.reads import record_read
+from ods_platform import exports, scene_removal
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, csv_stream_response, table_response
+from ods_platform.models import ExportJob
 
 from . import analysis, duplicates, permissions, rollups, services, tables, wording
 from .filters import PeriodForm
-from .filtersets import ObservationFilterSet, SceneFilterSet
+from .filtersets import SceneFilterSet, fixed_period, scene_observations
 from .forms import (
     ArchiveForm,
     IndicatorForm,
@@ -86,6 +87,8 @@ def scene_list(request):
     form, scenes = _filtered_scenes(request)
     fmt = request.GET.get("format")
     if fmt in FORMATS:
+        # The visible scenes: hundreds at most nationally; a direct download (XLSX by a worker
+        # is for unbounded tables: ods_platform/exports.py).
         scenes = list(scenes)
         ids = [s.pk for s in scenes]
         record_read(request, "export", Scene, ids, scene_ids=ids)
@@ -669,19 +672,8 @@ def observation_create(request):
 @login_required
 def observation_list(request, pk):
     scene = permissions.get_scene_for_user(request.user, pk)
-    filterset = ObservationFilterSet.for_scene_page(
-        request.GET,
-        queryset=Observation.objects.in_scene(request.user, scene).select_related(
-            "place", "organisation", "reported_by"
-        ),
-        request=request,
-        scene=scene,
-    )
-    form, observations = filterset.form, filterset.qs
-    suspected = request.GET.get("suspected") == "1"
-    if suspected:
-        # Pairs found by the duplicate rule among what the user sees, in the chosen period.
-        observations = duplicates.suspected(observations, request.user)
+    filterset, observations, suspected = scene_observations(request.user, scene, request.GET)
+    form = filterset.form
     fmt = request.GET.get("format")
     if fmt == "csv":
         # The reads are logged before the first byte leaves (the ids only, one index scan);
@@ -693,16 +685,15 @@ def observation_list(request, pk):
             tables.export_headings(),
             tables.export_value_rows(observations),
         )
-    if fmt in FORMATS:
-        seen: list[int] = []
-        response = table_response(
+    if fmt == "xlsx":
+        # A workbook is built by a worker (ods_platform/exports.py), with the page's filters
+        # and its period fixed to today's; the download is logged with the rows it holds.
+        return exports.start_response(
+            request,
+            ExportJob.Kind.OBSERVATIONS,
+            exports.parameters_of(request.GET, scene_pk=scene.pk, **fixed_period(filterset)),
             f"observationer-{scene.pk}",
-            tables.export_headings(),
-            tables.export_rows(noting(observations.iterator(chunk_size=2000), seen)),
-            fmt,
         )
-        record_read(request, "export", Observation, seen, scene_ids=[scene.pk])
-        return response
     page = Paginator(observations, OBSERVATION_PAGE_SIZE).get_page(request.GET.get("page"))
     originals = {}
     if suspected:
@@ -940,6 +931,7 @@ def indicator_detail(request, pk):
         scene_ids=[indicator.scene_id] if indicator.scene_id else [],
     )  # fmt: skip
     if fmt in FORMATS:
+        # One indicator's values (one a period): small and fixed; a direct download.
         return table_response(
             f"indikator-{indicator.pk}",
             [_("Period from"), _("Period to"), _("Value"), _("Source"), _("Entered by"),

@@ -76,6 +76,7 @@ def report_list(request):
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         seen: list[int] = []
+        # The report list: the user's reports, small; a direct download.
         response = table_response(
             "lagesbilder",
             [_("Report"), _("Status"), _("From"), _("To"), _("Requested by"), _("Requested"),
@@ -176,6 +177,7 @@ def report_table(request, pk):
     if report.kind == Kind.EVALUATION:
         from .evaluation import sheets
 
+        # A finished report's snapshot (bounded when the report was built); direct.
         response = workbook_response(report.filename("")[:-1], sheets(report.snapshot))
         response["Cache-Control"] = "private, no-store"
         return response

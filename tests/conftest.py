@@ -1,12 +1,14 @@
 """Fixtures shared by the browser tests, the permission matrix and the planted-values test."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from ods_platform.models import ExportJob, export_storage
 from sara import services as sara
 from sara.demo import load_cases
 from sara.models import Case, Method
@@ -28,6 +30,20 @@ def offline(page):
     """The browser page with every request off this machine refused (no map tiles)."""
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda r: r.abort())
     return page
+
+
+def _finished_export(user, scene):
+    job = ExportJob.objects.create(
+        user=user,
+        kind=ExportJob.Kind.OBSERVATIONS,
+        parameters={"scene_pk": [str(scene.pk)]},
+        filename=f"observationer-{scene.pk}.xlsx",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    job.file = export_storage().save(f"{user.pk}/{job.pk}.xlsx", ContentFile(b"PK matrix"))
+    job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
+    job.save()
+    return job
 
 
 @pytest.fixture
@@ -87,6 +103,8 @@ def world(demo_scenes, personas, stockholm, police, transit, reference_orgs, met
             status="failed",
             error="Filen saknar rubrikrad.",
         ),
+        # A finished XLSX export of the lead coordinator's: only they reach it and its file.
+        "export": _finished_export(coordinator, sergels),
         "police": police,
         "transit": transit,
         "probation": reference_orgs["kriminalvarden"],

@@ -75,6 +75,8 @@ FOLLOWS_UP = answers(403, regional=200, evaluator=200, lead_coordinator=200, out
 API = {"anonymous": 401}
 # An uploaded import file and its preview: the uploader's alone (the lead coordinator's here).
 OWN_UPLOAD = answers(404, lead_coordinator=200)
+# An XLSX export built by a worker, its progress and its file: the asker's alone.
+OWN_EXPORT = answers(404, lead_coordinator=200)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Row:
 ROWS = [
     # --- Start, actors ------------------------------------------------------------------
     Row("home", None, ANYONE),
+    Row("export_job", "export", OWN_EXPORT),
+    Row("export_progress", "export", OWN_EXPORT),
+    Row("export_download", "export", OWN_EXPORT),
     Row("actors:organisation_list", None, ANYONE),
     Row("actors:organisation_detail", "police", ANYONE),
     # --- Scenes -------------------------------------------------------------------------
@@ -212,7 +217,8 @@ ROWS = [
     Row("sara:action_detail", "action", UPDATES_ACTION, method="post"),
     Row("sara:action_edit", "action", MANAGES_CASE),
     Row("sara:my_actions", None, ANYONE),
-    Row("sara:my_actions", None, ANYONE, query="format=xlsx"),
+    # The XLSX is built by a worker: the answer is a redirect to the new export job.
+    Row("sara:my_actions", None, answers(OK), query="format=xlsx"),
     Row("sara:method_list", None, ANYONE),
     # --- Follow-up (county-wide roles; a municipality's coordinators their own scenes) -----
     Row("followup:scenes", None, FOLLOWS_UP),

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from ods_platform.testing import follow_export
 from sara import services as sara
 from sara.models import ActionUpdate
 from sara.tests.factories import make_action
@@ -85,7 +86,8 @@ def test_text_stored_before_the_rules_never_breaks_a_page_or_an_export(
         reverse("scenes:scene_detail", args=[sergels.pk]),
         f"/api/v1/observations/{row.pk}/",
     ):
-        assert client.get(url).status_code == 200, url
+        # An XLSX export is built by a worker: followed to its download.
+        assert follow_export(client, client.get(url)).status_code == 200, url
     detail = client.get(reverse("scenes:observation_detail", args=[row.pk])).text
     assert "<bdi>" in detail  # the text cannot turn the page around it
 

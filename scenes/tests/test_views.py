@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils import timezone
 
+from ods_platform.testing import content_of, follow_export
 from scenes.models import Observation, Scene, StatusChange
 
 pytestmark = pytest.mark.django_db
@@ -240,8 +241,8 @@ def test_observation_list_filters_and_exports(client, sergels, stockholm_field_w
         client.get(url, {"start": start, "end": end, "format": "csv"}).streaming_content
     ).decode("utf-8-sig")
     assert len(csv.strip().splitlines()) == total + 1
-    xlsx = client.get(url, {"start": start, "end": end, "format": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    xlsx = follow_export(client, client.get(url, {"start": start, "end": end, "format": "xlsx"}))
+    sheet = openpyxl.load_workbook(io.BytesIO(content_of(xlsx))).active
     assert sheet.max_row == total + 1
 
 

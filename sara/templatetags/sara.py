@@ -1,6 +1,7 @@
 """Template tags that show SARA work on other apps' pages (the scene page)."""
 
 from django import template
+from django.core.paginator import Paginator
 from django.db.models import Q
 
 from ..models import Action, Analysis, Case
@@ -9,9 +10,9 @@ from ..permissions import can_create_case
 register = template.Library()
 
 
-# The scene page lists the most recently updated cases; all of them with `?cases=all`. A busy
-# scene at national scale has hundreds of cases, and rendering every one was most of the
-# scene page's time (bench/README.md).
+# The scene page lists the most recently updated cases, SCENE_CASES_SHOWN a page
+# (`?cases_page=N`). A busy scene at national scale has hundreds of cases, and rendering every
+# one was most of the scene page's time (bench/README.md).
 SCENE_CASES_SHOWN = 20
 
 
@@ -25,19 +26,20 @@ def scene_cases(context, scene):
         .select_related("owner")
         .order_by("-updated_at", "-pk")
     )
-    show_all = request.GET.get("cases") == "all"
-    shown = list(cases if show_all else cases[: SCENE_CASES_SHOWN + 1])
-    more = 0
-    if len(shown) > SCENE_CASES_SHOWN and not show_all:
-        shown = shown[:SCENE_CASES_SHOWN]
-        more = cases.count() - SCENE_CASES_SHOWN
+    page = Paginator(cases, SCENE_CASES_SHOWN).get_page(request.GET.get("cases_page"))
     query = request.GET.copy()
-    query["cases"] = "all"
+    query.pop("cases_page", None)
+
+    def page_url(number: int) -> str:
+        query["cases_page"] = str(number)
+        return f"?{query.urlencode()}#cases"
+
     return {
         "scene": scene,
-        "cases": shown,
-        "more": more,
-        "all_url": f"?{query.urlencode()}#cases",
+        "cases": page,
+        "cases_page": page,
+        "newer_url": page_url(page.previous_page_number()) if page.has_previous() else "",
+        "older_url": page_url(page.next_page_number()) if page.has_next() else "",
         "can_create": can_create_case(user, scene),
     }
 

@@ -1,4 +1,4 @@
-"""The scene page lists a scene's most recent SARA cases, and all of them when asked."""
+"""The scene page lists a scene's SARA cases a page at a time, the most recently updated first."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sara.templatetags.sara import SCENE_CASES_SHOWN
 pytestmark = pytest.mark.django_db
 
 
-def test_the_scene_page_shows_the_latest_cases_and_all_on_request(
+def test_the_scene_page_shows_the_latest_cases_and_the_older_on_the_next_page(
     client, sergels, stockholm_coordinator, reference_orgs
 ):
     stockholm = reference_orgs["kommun-0180"]
@@ -28,7 +28,8 @@ def test_the_scene_page_shows_the_latest_cases_and_all_on_request(
     newest = Case.objects.filter(scene=sergels).order_by("-updated_at", "-pk")
     assert newest[0].title in page
     assert page.count('href="/sara/cases/') == SCENE_CASES_SHOWN
-    more = total - SCENE_CASES_SHOWN
-    assert f"Visa {more} ärenden till" in page or f"Show {more} more cases" in page
-    everything = client.get(url + "?cases=all").content.decode()
-    assert everything.count('href="/sara/cases/') == total
+    assert f"Ärenden 1–{SCENE_CASES_SHOWN} av {total}" in page
+    older = client.get(url, {"cases_page": 2}).content.decode()
+    assert older.count('href="/sara/cases/') == total - SCENE_CASES_SHOWN
+    assert newest[total - 1].title in older and newest[0].title not in older
+    assert "?cases_page=1#cases" in older  # back to the newer ones

@@ -15,8 +15,8 @@ SERVER = "postgresql://postgres@127.0.0.1:5432/"
 
 
 @pytest.fixture
-def bench_database(worker_id):
-    name = f"ods_bench_smoke_{worker_id}"
+def bench_database():
+    name = f"ods_bench_smoke_{os.getpid()}"  # one per test process, whichever checkout runs
     yield name
     with psycopg.connect(SERVER + "postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -301,6 +301,7 @@ def _pages(world):
         "landmark_edit": reverse("scenes:landmark_edit", args=[world["landmark"].pk]),
         "observation_form": f"{observation_form}?scene={scene.pk}",
         "outbox": reverse("scenes:observation_outbox"),
+        "export_job": reverse("export_job", args=[world["export"].pk]),
         "observation_list": reverse("scenes:observation_list", args=[scene.pk]),
         "observation_list_suspected": (
             reverse("scenes:observation_list", args=[scene.pk]) + "?suspected=1"
@@ -367,7 +368,7 @@ PERSONA_PAGES = {
         "home", "scene_list", "scene", "scene_edit", "team_add", "assessment_new", "place",
         "place_new", "place_edit", "landmark_new", "landmark_edit", "observation_form",
         "observation_list", "observation_list_suspected", "observation",
-        "observation_duplicates", "share_new", "observation_import",
+        "observation_duplicates", "share_new", "export_job", "observation_import",
         "observation_import_failed", "observation_import_preview",
         "observation_import_errors", "indicators", "indicator", "indicator_new",
         "municipality_indicator_new", "indicator_import", "indicator_import_failed",
@@ -412,6 +413,8 @@ NOT_PAGES = {
     "situation_reports:report_progress": "the progress box alone, polled into its page",
     "situation_reports:report_download": "the report's PDF",
     "situation_reports:report_table": "an XLSX/CSV download",
+    "export_progress": "the progress box alone, polled into its page",
+    "export_download": "the export's XLSX file",
     "scenes:outbox_session": "JSON: who is signed in, for the outbox",
     "scenes:service_worker": "the service worker's JavaScript",
     "scenes:manifest": "the web app manifest (JSON)",
@@ -427,7 +430,7 @@ class _AnyObject(dict):
 
     def __missing__(self, key):
         uploads = ("observation_import", "observation_preview", "observation_errors")
-        uploads += ("indicator_import", "indicator_preview")
+        uploads += ("indicator_import", "indicator_preview", "export")
         return type("Stub", (), {"pk": uuid.UUID(int=1) if key in uploads else 1})()
 
 

@@ -171,6 +171,9 @@ def test_a_refused_entry_can_be_discarded(field, context, sergels, live_server):
     context.set_offline(False)
     expect(field.locator("[data-outbox-badge]")).to_have_class(re.compile("attention"))
     field.goto(f"{live_server.url}{reverse('scenes:observation_outbox')}")
+    # The list is drawn by the page's script once it has read the outbox: wait for the
+    # refused entry itself before pressing its button.
+    expect(field.locator(".outbox-entry--rejected")).to_have_count(1)
     field.once("dialog", lambda dialog: dialog.accept())
     field.get_by_role("button", name="Kasta").click()
     expect(field.locator("#outbox-empty")).to_be_visible()

@@ -28,7 +28,6 @@ lists) stay direct downloads: their views say why.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -43,9 +42,8 @@ from django.shortcuts import redirect
 from django.utils import timezone, translation
 
 from .lib.export import _safe, sheet_title
+from .lib.jobs import publish_job
 from .models import ExportJob, export_storage
-
-logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 # The same export asked for again this soon (a reload, a second click) is the same job.
@@ -134,21 +132,8 @@ def publish(job_id: Any) -> bool:
     (the sweeper hands the job out later)."""
     from .tasks import build_export
 
-    try:
-        build_export.apply_async(
-            (str(job_id),),
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0},
-        )
-    except Exception:
-        logger.warning(
-            "Could not queue export %s; the sweeper will hand it out later.", job_id, exc_info=True
-        )
-        return False
-    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
-        published_at=timezone.now()
-    )
-    return True
+    queued = ExportJob.objects.filter(status=ExportJob.Status.QUEUED)
+    return publish_job(build_export, queued, job_id, "export")
 
 
 def _local_path(name: str) -> Path:

@@ -18,17 +18,14 @@ The observation import (imports.py) and the indicator import (indicators.py) sha
 
 from __future__ import annotations
 
-import logging
-
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
+from ods_platform.lib.jobs import publish_job
 from ods_platform.lib.plain import printable
 
 from .models import ImportJob
-
-logger = logging.getLogger(__name__)
 
 
 def start(user, *, kind: str, upload, file_type: str, content: bytes, scene=None) -> ImportJob:
@@ -54,21 +51,8 @@ def publish(job_id) -> bool:
     """Hand the check to the workers now; False (logged) when the broker cannot be reached."""
     from .tasks import check_import
 
-    try:
-        check_import.apply_async(
-            (str(job_id),),
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0},
-        )
-    except Exception:
-        logger.warning(
-            "Could not queue import %s; the sweeper will hand it out later.", job_id, exc_info=True
-        )
-        return False
-    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        published_at=timezone.now()
-    )
-    return True
+    queued = ImportJob.objects.filter(status=ImportJob.Status.QUEUED)
+    return publish_job(check_import, queued, job_id, "import")
 
 
 def confirmable(job: ImportJob) -> bool:

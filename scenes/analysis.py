@@ -137,13 +137,11 @@ def _cell_query(
             return None
         inner_sql, inner_params = "SELECT NULL::geometry AS location WHERE false", ()
     # Only this module's constant SQL and Django's compiled, parameterised SQL are joined here.
-    if rollup is None or rollup.cell_m != cell_m:
-        if rollup is not None:
-            raise ValueError("The rollup counts cells of another size.")
+    if rollup is None:
         sql = _CELLS.replace("{observations}", inner_sql) + select
         rollup_params: list = []
     else:
-        rollup_sql, rollup_params = rollup.cells_sql()
+        rollup_sql, rollup_params = rollup.cells_sql(cell_m)  # refuses a size it cannot make
         sql = (
             _CELLS_WITH_ROLLUP.replace("{observations}", inner_sql).replace("{rollup}", rollup_sql)
             + select
@@ -332,24 +330,31 @@ def grid_aggregates(
     bbox: tuple[float, float, float, float] | None,
     cell_m: int,
     limit: int | None = None,
+    rollup: DaySplit | None = None,
 ) -> list[dict]:
     """Counts per grid cell of the observations inside bbox (all when None), for the map:
     `[{"lat": centre_lat, "lon": centre_lon, "count": n}, …]`, busiest first; at most
-    `limit + 1` cells when a limit is given (so the caller sees that there are more)."""
+    `limit + 1` cells when a limit is given (so the caller sees that there are more). With
+    `rollup` (no bbox: the rollup's cells are not cut by a box) its days' cells are added,
+    `cell_m` being a whole multiple of the rollup's cell size."""
     size = _cell_size(cell_m)
     if bbox is not None:
+        if rollup is not None:
+            raise ValueError("A box cannot be applied to the rollup's cells.")
         observations = observations.filter(location__intersects=bbox_polygon(bbox))
     select = _GRID if limit is None else _GRID + f" LIMIT {int(limit) + 1}"
-    rows = _cell_query(observations, size, select, [size, size, SWEREF99TM])
+    rows = _cell_query(observations, size, select, [size, size, SWEREF99TM], rollup)
     return [{"lat": round(lat, 6), "lon": round(lon, 6), "count": n} for lat, lon, n in rows or []]
 
 
-def bounded_grid(observations: QuerySet, cell_m: int, limit: int) -> tuple[int, list[dict]]:
+def bounded_grid(
+    observations: QuerySet, cell_m: int, limit: int, rollup: DaySplit | None = None
+) -> tuple[int, list[dict]]:
     """(cell size, cells) of `grid_aggregates` with at most `limit` cells whatever the data:
     the cell size doubles from `cell_m` until the cells fit (a map response stays small)."""
     size = _cell_size(cell_m)
     for _ in range(24):
-        cells = grid_aggregates(observations, None, size, limit)
+        cells = grid_aggregates(observations, None, size, limit, rollup)
         if len(cells) <= limit:
             return size, cells
         size *= 2

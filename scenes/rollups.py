@@ -404,12 +404,17 @@ class DaySplit:
     def groups(self) -> dict[str, int]:
         return self._keyed("groups")
 
-    def cells_sql(self) -> tuple[str, list]:
-        """A SELECT of (cx, cy, n) of the rollup's days, with its parameters."""
+    def cells_sql(self, cell_m: int | None = None) -> tuple[str, list]:
+        """A SELECT of (cx, cy, n) of the rollup's days, with its parameters; with `cell_m` a
+        whole multiple of the rollup's cell size, in cells of that size (the rollup's cells
+        merged: floor(floor(x / a) / k) is floor(x / (a * k)) for whole k)."""
+        size = self.cell_m if cell_m is None else cell_m
+        if size <= 0 or size % self.cell_m:
+            raise ValueError(f"{size} m cells cannot be made of {self.cell_m} m cells.")
         return (
-            "SELECT cx, cy, n FROM scenes_observationdaycell WHERE cell_m = %s AND "  # noqa: S608
-            + self._WHERE,
-            [self.cell_m, *self._params()],
+            "SELECT floor(cx::float8 / %s)::bigint, floor(cy::float8 / %s)::bigint, n "
+            "FROM scenes_observationdaycell WHERE cell_m = %s AND " + self._WHERE,
+            [size // self.cell_m, size // self.cell_m, self.cell_m, *self._params()],
         )
 
 

@@ -476,6 +476,10 @@ def scene_observation_map(request, pk):
             _y=Func("location", function="ST_Y", output_field=FloatField()),
         ).filter(_x__gte=west, _x__lte=east, _y__gte=south, _y__lte=north)
     limit = settings.ODS_MAP_POINT_LIMIT
+    grid = _rollup_grid(observations, scene, start, end, limit) if (
+        bbox is None and not place_id) else None  # fmt: skip
+    if grid is not None:
+        return JsonResponse(grid)
     points = list(observations.order_by().values_list("pk", "location", "category")[: limit + 1])
     if len(points) > limit:
         # The box is applied above already (as bounds). Cells grow past a few thousand, so
@@ -491,6 +495,27 @@ def scene_observation_map(request, pk):
             "points": [[round(p.y, 6), round(p.x, 6), pk, cat] for pk, p, cat in points],
         }
     )
+
+
+def _rollup_grid(observations, scene, start, end, limit: int) -> dict | None:
+    """The map's grid of a long period straight from the daily rollup (its past days' cells
+    plus the rest read raw, as on the scene page), when the rollup can serve the period and
+    it holds more observations than the map shows as points; None otherwise (the points, or
+    the grid from the rows). The rollup's cells are not cut by a box or a sub-place, so this
+    is for the whole scene only."""
+    first, last = start.date(), (end - timedelta(days=1)).date()
+    if (last - first).days + 1 <= settings.ODS_DAY_ROLLUP_MIN_DAYS:
+        return None
+    parts = rollups.split(observations, scene.pk, first, last, settings.ODS_HOTSPOT_CELL_M)
+    if parts is None:
+        return None
+    raw, rollup = parts
+    if rollup.total() + raw.count() <= limit:
+        return None
+    size, cells = analysis.bounded_grid(
+        raw, settings.ODS_HOTSPOT_CELL_M, settings.ODS_MAP_CELL_LIMIT, rollup
+    )
+    return {"mode": "grid", "cell_m": size, "cells": cells, "rollup_through": rollup.last}
 
 
 def _bbox(text: str):

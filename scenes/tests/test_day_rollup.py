@@ -159,3 +159,42 @@ def test_the_scene_page_reads_the_rollup_and_says_how_fresh(
         api = client.get(reverse("api:scene-analysis", args=[sergels.pk]) + query).json()
         assert api["rollup_through"] == "2026-09-15"
         assert api["observations"] == raw.context["observation_count"]
+
+
+@pytest.mark.parametrize("cell_limit", [4000, 2])
+def test_the_map_grid_of_a_long_period_comes_from_the_rollup_with_the_same_counts(
+    client, settings, planted, sergels, stockholm_field_worker, police_officer, cell_limit
+):
+    """Past the point limit the scene map answers with cells; for a long period those are
+    the rollup's cells plus the raw rest, and they count what the rows alone count, for each
+    viewer, also when the cells must grow (2 cells at most: 50 m cells merged into larger)."""
+    settings.ODS_MAP_POINT_LIMIT = 3
+    settings.ODS_MAP_CELL_LIMIT = cell_limit
+    url = reverse("scenes:scene_observation_map", args=[sergels.pk])
+    query = f"?start={START.isoformat()}&end={END.isoformat()}"
+    with time_machine.travel(NOW, tick=False):
+        answers = {}
+        for user in (stockholm_field_worker, police_officer):
+            client.force_login(user)
+            raw = client.get(url + query).json()
+            assert "rollup_through" not in raw  # no rollup yet: the grid of the rows
+            answers[user.username] = raw
+        rollups.rebuild_days()
+        for user in (stockholm_field_worker, police_officer):
+            client.force_login(user)
+            rolled = client.get(url + query).json()
+            raw = answers[user.username]
+            assert rolled["mode"] == raw["mode"] == "grid"
+            assert rolled["rollup_through"] == "2026-09-15"
+            assert rolled["cell_m"] == raw["cell_m"]
+            assert rolled["cells"] == raw["cells"]
+            assert len(rolled["cells"]) <= cell_limit
+        # Kept rows count for their own organisation only, so the two viewers' maps differ.
+        assert sum(c["count"] for c in answers[stockholm_field_worker.username]["cells"]) != sum(
+            c["count"] for c in answers[police_officer.username]["cells"]
+        )
+        # A box or a sub-place is read from the rows (the rollup's cells are not cut).
+        client.force_login(stockholm_field_worker)
+        west, south, east, north = sergels.boundary.extent
+        boxed = client.get(url + query + f"&bbox={west},{south},{east},{north}").json()
+        assert "rollup_through" not in boxed

@@ -359,6 +359,7 @@ def _scope_report(args):
         scope=args.scope,
         start=today - timedelta(days=args.days - 1),
         end=today,
+        kind=args.kind,
         **extra,
     )
 
@@ -384,8 +385,14 @@ def scope_bench(args, load_before: tuple[float, float, float]) -> int:
     reference = _scope_report(args)
     pieces: dict[str, float] = {}
     pieces["snapshot"], (snapshot, scene_ids) = _timed(lambda: tasks._snapshot(reference))
-    pieces["charts"], charts = _timed(lambda: draw_charts(snapshot))
-    pieces["html"], html = _timed(lambda: render_html(snapshot, charts))
+    if args.kind == "evaluation":  # tables only: no charts or map
+        from situation_reports.evaluation import render_html as render_evaluation
+
+        pieces["charts"] = 0.0
+        pieces["html"], html = _timed(lambda: render_evaluation(snapshot))
+    else:
+        pieces["charts"], charts = _timed(lambda: draw_charts(snapshot))
+        pieces["html"], html = _timed(lambda: render_html(snapshot, charts))
     pieces["pdf"], pdf = _timed(lambda: html_to_pdf(html))
     builds = []
     for run in range(args.runs):
@@ -401,12 +408,15 @@ def scope_bench(args, load_before: tuple[float, float, float]) -> int:
     if child["outcome"] != "done":
         raise SystemExit(f"The child's build ended {child['outcome']!r}: {child['error']}")
     summary = snapshot.get("summary") or {}
+    if not isinstance(summary, dict):  # the evaluation report's summary is sentences
+        summary = {}
     result = {
-        "scope": args.scope,
+        "scope": args.scope if args.kind == "lagesbild" else f"{args.scope} {args.kind}",
+        "kind": args.kind,
         "user": args.user,
         "days": args.days,
         "scenes": len(scene_ids),
-        "observations": snapshot["what"]["total"],
+        "observations": (snapshot.get("what") or {}).get("total"),
         "top_scenes": len(summary.get("top_scenes", [])),
         "appendix_rows": len(summary.get("appendix", [])),
         "snapshot_s": round(pieces["snapshot"], 3),
@@ -425,7 +435,7 @@ def scope_bench(args, load_before: tuple[float, float, float]) -> int:
     }
     print(json.dumps(result))
     log(
-        f"| {args.scope} | {result['scenes']} | {result['observations']:,} "
+        f"| {args.scope} | {result['scenes']} | {result['observations'] or 0:,} "
         f"| {result['snapshot_s']:.2f} | {result['charts_s']:.2f} | {result['pdf_s']:.2f} "
         f"| {result['build_warm_median_s']:.2f} | {result['cold_build_s']:.2f} "
         f"| {result['cold_peak_rss_mb']:.0f} | {result['html_bytes'] / 1e3:,.0f} kB "
@@ -448,6 +458,12 @@ def main(argv: list[str] | None = None) -> int:
         help="bench (default): the synthetic bench scene; scene/municipality/county: a report "
         "of that scope on the data already in the database (e.g. a copy of ods_bench_1m), "
         "nothing generated",
+    )
+    parser.add_argument(
+        "--kind",
+        choices=["lagesbild", "evaluation"],
+        default="lagesbild",
+        help="with --scope municipality|county: the lägesbild or STAD's evaluation report",
     )
     parser.add_argument("--scene", default="Sergels torg (demo)", help="with --scope scene")
     parser.add_argument(

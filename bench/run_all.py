@@ -34,18 +34,54 @@ SERVER = "postgis://postgres@127.0.0.1:5432/"
 def steps(profile: str, runs: int) -> list[tuple[str, list[str], dict]]:
     big = f"ods_bench_{profile}"
     small = {"DATABASE_URL": SERVER + "ods_bench"}
+    on_big = {"DATABASE_URL": SERVER + big}
     scale = ["--database", big, "--profile", profile]
+    report = [PY, str(BENCH / "report_bench.py")]
+    few = str(min(runs, 2))  # a county report takes a minute on a loaded machine
     return [
         ("pages", [PY, str(BENCH / "pages.py"), *scale, "--runs", str(runs)], {}),
+        ("map", [PY, str(BENCH / "map_bench.py"), *scale, "--runs", str(runs)], {}),
         ("read_audit", [PY, str(BENCH / "read_audit_bench.py"), *scale], {}),
         ("permissions", [PY, str(BENCH / "permission_bench.py"), "--source", big,
                          "--database", f"{big}_perm", "--runs", str(max(runs, 5))], {}),
-        ("report_20k", [PY, str(BENCH / "report_bench.py"), "--observations", "20000",
-                        "--runs", str(runs)], small),
+        ("report_20k", [*report, "--observations", "20000", "--runs", str(runs)], small),
+        ("report_scene", [*report, "--scope", "scene", "--user", "sthlm.samordnare",
+                          "--runs", few], on_big),
+        ("report_municipality", [*report, "--scope", "municipality", "--municipality", "0180",
+                                 "--user", "sthlm.samordnare", "--runs", few], on_big),
+        ("report_county", [*report, "--scope", "county", "--user", "lan.samordnare",
+                           "--runs", few], on_big),
+        ("evaluation_county", [*report, "--scope", "county", "--kind", "evaluation",
+                               "--user", "lan.samordnare", "--runs", few], on_big),
+        ("exports", [PY, str(BENCH / "export_bench.py"), "--scene", "Sergels torg (demo)",
+                     "--sizes", "20000", "200000", "--no-tablib"], on_big),
         ("celery", [PY, str(BENCH / "celery_bench.py")], small),
         ("load", [PY, str(BENCH / "load_bench.py"), "--database", "ods_load_bench",
                   "--users", "150", "--duration", "120"], {}),
     ]  # fmt: skip
+
+
+# The report scopes' goal: at most 3 x the 20,000-row scene report's build, at most 400 MB.
+REPORT_MULTIPLE_GOAL = 3.0
+REPORT_PEAK_MB_GOAL = 400
+
+
+def against_scene_report(rows: list[dict]) -> None:
+    """Give every report scope's line its multiple of the 20,000-row scene report (warm
+    builds, medians) and whether it meets the goal; the reference is this run's or, with
+    --only, the file's."""
+    reference = next((r for r in rows if r.get("step") == "report_20k"
+                      and r.get("build_warm_median_s")), None)  # fmt: skip
+    for row in rows:
+        if not row.get("scope") or not row.get("build_warm_median_s"):
+            continue
+        row["goal"] = f"≤ {REPORT_MULTIPLE_GOAL} × the 20,000-row scene report, ≤ 400 MB"
+        if reference is None:
+            continue
+        multiple = row["build_warm_median_s"] / reference["build_warm_median_s"]
+        row["multiple_of_scene_report"] = round(multiple, 2)
+        row["met"] = multiple <= REPORT_MULTIPLE_GOAL and row.get(
+            "cold_peak_rss_mb", 0) <= REPORT_PEAK_MB_GOAL  # fmt: skip
 
 
 def run(name: str, command: list[str], env: dict) -> tuple[list[dict], int, float]:
@@ -102,6 +138,7 @@ def main() -> int:
     kept = [json.loads(line) for line in out.read_text().splitlines() if line.strip()] if (
         args.only and out.exists()) else []  # fmt: skip
     kept = [row for row in kept if row.get("step", row.get("bench", "pages")) not in ran]
+    against_scene_report(kept + results)
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept + results))
     print(f"\n{len(results)} figures in {out.relative_to(ROOT)} after "
           f"{(time.monotonic() - began) / 60:.1f} min\n", file=sys.stderr)  # fmt: skip

@@ -11,10 +11,10 @@ from __future__ import annotations
 from statistics import median
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, connection, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from actors.models import Membership
 from actors.permissions import COUNTY_WIDE_ROLES
 from ods_platform.lib.export import FORMATS, table_response
+from ods_platform.lib.paging import bounded_page
 
 from .events import record_event
 from .forms import ObjectReadsForm, PeriodForm, ReviewForm, SampleForm, UserReadsForm
@@ -74,7 +75,7 @@ def _answer(request, template, entries, context, filename):
         record_read(request, "export", Entry, [e.pk for e in chosen])
         # At most EXPORT_LIMIT entries: bounded, so a direct download.
         return table_response(filename, HEADINGS, _rows(chosen), fmt)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(entries, PAGE_SIZE, request.GET.get("page"), settings.ODS_LIST_COUNT_AHEAD)
     record_read(request, "list", Entry, [e.pk for e in page.object_list])
     return render(request, template, {**context, "page": page, "query": request.GET.urlencode()})
 

@@ -508,6 +508,9 @@ ODS_SUPPRESS_BELOW = env.int("ODS_SUPPRESS_BELOW", default=5)
 # basemap for Stockholm County) that the platform serves itself. Empty: no basemap; the maps
 # draw the scene's own context (boundary, sub-places, landmarks) without tiles.
 ODS_BASEMAP_PMTILES = env.str("ODS_BASEMAP_PMTILES", default="")
+# Long lists (a scene's observations, the audit log) count at most this many rows past the
+# page shown; beyond, the page says "more than" (ods_platform/lib/paging.py).
+ODS_LIST_COUNT_AHEAD = env.int("ODS_LIST_COUNT_AHEAD", default=10_000)
 # Past this many observation points in view, the map is sent grid aggregates instead.
 ODS_MAP_POINT_LIMIT = env.int("ODS_MAP_POINT_LIMIT", default=3000)
 # At most this many grid cells in a map response: the cells grow (doubling) until they fit.

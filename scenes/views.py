@@ -25,6 +25,7 @@ from audit.reads import record_read
 from ods_platform import exports, scene_removal
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, csv_stream_response, table_response
+from ods_platform.lib.paging import bounded_page
 from ods_platform.models import ExportJob
 
 from . import analysis, duplicates, permissions, rollups, services, tables, wording
@@ -719,7 +720,9 @@ def observation_list(request, pk):
             exports.parameters_of(request.GET, scene_pk=scene.pk, **fixed_period(filterset)),
             f"observationer-{scene.pk}",
         )
-    page = Paginator(observations, OBSERVATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(
+        observations, OBSERVATION_PAGE_SIZE, request.GET.get("page"), settings.ODS_LIST_COUNT_AHEAD
+    )
     originals = {}
     if suspected:
         originals = Observation.objects.visible_to(request.user).in_bulk(
@@ -745,6 +748,7 @@ def observation_list(request, pk):
             "observations": page,
             "page": page,
             "total": page.paginator.count,
+            "capped": page.paginator.capped,
             "query": request.GET.urlencode(),
             "plain_query": query.urlencode(),
             "suspected": suspected,

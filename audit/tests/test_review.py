@@ -112,3 +112,25 @@ def test_unusual_reading_stands_out(client, sergels, demo_scenes, regional_coord
     assert rows[regional_coordinator.username]["county_wide"]
     export = client.get(reverse("audit:unusual"), {**WHOLE_DAY, "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_long_read_log_counts_ahead_only_and_says_more_than(
+    client, settings, sergels, police_officer, regional_coordinator
+):
+    """The log grows with every read: its pages count a bounded number of entries ahead
+    (ODS_LIST_COUNT_AHEAD) and say "more than" past it, as the observation list does."""
+    settings.ODS_LIST_COUNT_AHEAD = 2
+    observation = Observation.objects.filter(scene=sergels, restricted=False).first()
+    client.force_login(police_officer)
+    for _ in range(53):
+        client.get(reverse("scenes:observation_detail", args=[observation.pk]))
+    client.force_login(regional_coordinator)
+    url = reverse("audit:user_reads")
+    first = client.get(url, {"username": "polis.city", **WHOLE_DAY})
+    assert len(first.context["page"].object_list) == 50
+    assert first.context["page"].paginator.capped
+    assert "Sida 1 av fler än 2" in first.text
+    last = client.get(url, {"username": "polis.city", **WHOLE_DAY, "page": 2})
+    assert len(last.context["page"].object_list) == 3
+    assert not last.context["page"].paginator.capped
+    assert "Sida 2 av 2" in last.text

@@ -47,6 +47,37 @@ def test_observation_list_queries_do_not_grow_with_rows(
     assert few == many
 
 
+def test_a_long_observation_list_counts_ahead_only_and_says_more_than(
+    client, settings, sergels, stockholm_field_worker, stockholm
+):
+    """The list counts at most ODS_LIST_COUNT_AHEAD rows past the page shown (counting a
+    scene's 250,000 rows of 90 days at 10 M took most of the page); beyond that the caption
+    and the pager say "more than", and paging on still reaches every row."""
+    settings.ODS_LIST_COUNT_AHEAD = 5
+    client.force_login(stockholm_field_worker)
+    url = reverse("scenes:observation_list", args=[sergels.pk])
+    Observation.objects.filter(scene=sergels).delete()
+    _add_observations(sergels, stockholm_field_worker, stockholm, 57)
+    first = client.get(url)
+    page = first.content.decode()
+    assert first.context["total"] == 55 and first.context["capped"]
+    assert "Fler än 55 observationer" in page
+    assert "Sida 1 av fler än 2" in page
+    assert len(first.context["observations"]) == 50
+    second = client.get(url + "?page=2")  # counts 5 past page 2: all 57, exact again
+    assert second.context["total"] == 57 and not second.context["capped"]
+    assert "57 observationer" in second.content.decode()
+    assert "Sida 2 av 2" in second.content.decode()
+    assert len(second.context["observations"]) == 7
+    shown = {o.pk for o in first.context["observations"]} | {
+        o.pk for o in second.context["observations"]
+    }
+    assert shown == set(Observation.objects.filter(scene=sergels).values_list("pk", flat=True))
+    # A page number past the end, or not a number, answers a page, never an error.
+    assert client.get(url + "?page=999999999999").status_code == 200
+    assert client.get(url + "?page=٣").context["observations"].number == 1
+
+
 def test_my_actions_queries_do_not_grow_with_rows(
     client, sergels, stockholm_coordinator, reference_orgs
 ):

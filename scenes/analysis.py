@@ -86,6 +86,15 @@ _GRID = """
         ST_MakePoint((cx + 0.5) * %s, (cy + 0.5) * %s), %s), 4326) AS centre) AS c
     ORDER BY n DESC, cx, cy
 """
+# _GRID for the cells that touch a box (in the grid's SRID); parameters: those of _GRID, then
+# cell_m, west, cell_m, east, cell_m, south, cell_m, north.
+_GRID_TOUCHING = """
+    SELECT ST_Y(centre), ST_X(centre), n
+    FROM cells CROSS JOIN LATERAL (SELECT ST_Transform(ST_SetSRID(
+        ST_MakePoint((cx + 0.5) * %s, (cy + 0.5) * %s), %s), 4326) AS centre) AS c
+    WHERE (cx + 1) * %s > %s AND cx * %s < %s AND (cy + 1) * %s > %s AND cy * %s < %s
+    ORDER BY n DESC, cx, cy
+"""
 
 
 @dataclass(frozen=True)
@@ -331,30 +340,43 @@ def grid_aggregates(
     cell_m: int,
     limit: int | None = None,
     rollup: DaySplit | None = None,
+    touching: tuple[float, float, float, float] | None = None,
 ) -> list[dict]:
     """Counts per grid cell of the observations inside bbox (all when None), for the map:
     `[{"lat": centre_lat, "lon": centre_lon, "count": n}, …]`, busiest first; at most
     `limit + 1` cells when a limit is given (so the caller sees that there are more). With
-    `rollup` (no bbox: the rollup's cells are not cut by a box) its days' cells are added,
-    `cell_m` being a whole multiple of the rollup's cell size."""
+    `rollup` its days' cells are added, `cell_m` being a whole multiple of the rollup's cell
+    size; a rollup cell cannot be cut by a box, so with it a view is given as `touching`
+    (west, south, east, north in degrees): the whole cells that touch it, all their
+    observations counted, the rows' and the rollup's alike."""
     size = _cell_size(cell_m)
     if bbox is not None:
         if rollup is not None:
             raise ValueError("A box cannot be applied to the rollup's cells.")
         observations = observations.filter(location__intersects=bbox_polygon(bbox))
-    select = _GRID if limit is None else _GRID + f" LIMIT {int(limit) + 1}"
-    rows = _cell_query(observations, size, select, [size, size, SWEREF99TM], rollup)
+    select, params = _GRID, [size, size, SWEREF99TM]
+    if touching is not None:
+        west, south, east, north = bbox_polygon(touching).transform(SWEREF99TM, clone=True).extent
+        select = _GRID_TOUCHING
+        params += [size, west, size, east, size, south, size, north]
+    if limit is not None:
+        select += f" LIMIT {int(limit) + 1}"
+    rows = _cell_query(observations, size, select, params, rollup)
     return [{"lat": round(lat, 6), "lon": round(lon, 6), "count": n} for lat, lon, n in rows or []]
 
 
 def bounded_grid(
-    observations: QuerySet, cell_m: int, limit: int, rollup: DaySplit | None = None
+    observations: QuerySet,
+    cell_m: int,
+    limit: int,
+    rollup: DaySplit | None = None,
+    touching: tuple[float, float, float, float] | None = None,
 ) -> tuple[int, list[dict]]:
     """(cell size, cells) of `grid_aggregates` with at most `limit` cells whatever the data:
     the cell size doubles from `cell_m` until the cells fit (a map response stays small)."""
     size = _cell_size(cell_m)
     for _ in range(24):
-        cells = grid_aggregates(observations, None, size, limit, rollup)
+        cells = grid_aggregates(observations, None, size, limit, rollup, touching)
         if len(cells) <= limit:
             return size, cells
         size *= 2

@@ -420,14 +420,15 @@ class DaySplit:
 
 def split(observations, scene_id: int, start: date, end: date, cell_m: int):
     """(raw observations, DaySplit) for the inclusive period [start, end] of one scene, or
-    None when the rollup cannot serve it (none yet, another cell size, no rolled-up day in the
-    period, too many stale days). `observations` are the viewer's visible, counted
-    observations of the scene (any time); the raw part keeps the viewer's rules."""
+    None when the rollup cannot serve it (none yet, cells of `cell_m` not made of its cells, no
+    rolled-up day in the period, too many stale days). `observations` are the viewer's
+    visible, counted observations of the scene (any time); the raw part keeps the viewer's
+    rules. The split keeps the rollup's own cell size: `cells_sql` merges them into `cell_m`."""
     from django.conf import settings
     from django.db.models import Q
 
     state = day_state()
-    if state is None or state.through is None or state.cell_m != cell_m:
+    if state is None or state.through is None or not state.cell_m or cell_m % state.cell_m:
         return None
     last = min(end, state.through)
     if last < start:
@@ -448,4 +449,4 @@ def split(observations, scene_id: int, start: date, end: date, cell_m: int):
     raw = observations.filter(
         occurred_at__gte=_local_start(start), occurred_at__lt=_local_start(end + timedelta(days=1))
     ).filter(rest)
-    return raw, DaySplit(scene_id, start, last, stale, cell_m)
+    return raw, DaySplit(scene_id, start, last, stale, state.cell_m)

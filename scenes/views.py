@@ -467,20 +467,12 @@ def scene_observation_map(request, pk):
     if place_id.isdigit():
         observations = observations.filter(place_id=int(place_id))
     bbox = _bbox(request.GET.get("bbox", ""))
-    if bbox is not None:
-        # The box as bounds on the coordinates, not `location__within`: with a spatial
-        # predicate the planner chose the GiST index and read every year's points in the box
-        # (bench/README.md); bounds keep it on the scene-and-time index, then filter.
-        west, south, east, north = bbox
-        observations = observations.annotate(
-            _x=Func("location", function="ST_X", output_field=FloatField()),
-            _y=Func("location", function="ST_Y", output_field=FloatField()),
-        ).filter(_x__gte=west, _x__lte=east, _y__gte=south, _y__lte=north)
     limit = settings.ODS_MAP_POINT_LIMIT
-    grid = _rollup_grid(observations, scene, start, end, limit) if (
-        bbox is None and not place_id) else None  # fmt: skip
+    grid = None if place_id else _rollup_grid(observations, scene, start, end, limit, bbox)
     if grid is not None:
         return JsonResponse(grid)
+    if bbox is not None:
+        observations = _within_bounds(observations, bbox)
     points = list(observations.order_by().values_list("pk", "location", "category")[: limit + 1])
     if len(points) > limit:
         # The box is applied above already (as bounds). Cells grow past a few thousand, so
@@ -498,12 +490,24 @@ def scene_observation_map(request, pk):
     )
 
 
-def _rollup_grid(observations, scene, start, end, limit: int) -> dict | None:
+def _within_bounds(observations, bbox):
+    """The observations in the box, as bounds on the coordinates, not `location__within`:
+    with a spatial predicate the planner chose the GiST index and read every year's points
+    in the box (bench/README.md); bounds keep it on the scene-and-time index, then filter."""
+    west, south, east, north = bbox
+    return observations.annotate(
+        _x=Func("location", function="ST_X", output_field=FloatField()),
+        _y=Func("location", function="ST_Y", output_field=FloatField()),
+    ).filter(_x__gte=west, _x__lte=east, _y__gte=south, _y__lte=north)
+
+
+def _rollup_grid(observations, scene, start, end, limit: int, bbox=None) -> dict | None:
     """The map's grid of a long period straight from the daily rollup (its past days' cells
     plus the rest read raw, as on the scene page), when the rollup can serve the period and
-    it holds more observations than the map shows as points; None otherwise (the points, or
-    the grid from the rows). The rollup's cells are not cut by a box or a sub-place, so this
-    is for the whole scene only."""
+    more observations are in view than the map shows as points; None otherwise (the points,
+    or the grid from the rows). A rollup cell cannot be cut by the view's box (nor by a
+    sub-place: those are read from the rows), so the grid holds the whole cells that touch
+    the box."""
     first, last = start.date(), (end - timedelta(days=1)).date()
     if (last - first).days + 1 <= settings.ODS_DAY_ROLLUP_MIN_DAYS:
         return None
@@ -514,8 +518,10 @@ def _rollup_grid(observations, scene, start, end, limit: int) -> dict | None:
     if rollup.total() + raw.count() <= limit:
         return None
     size, cells = analysis.bounded_grid(
-        raw, settings.ODS_HOTSPOT_CELL_M, settings.ODS_MAP_CELL_LIMIT, rollup
+        raw, settings.ODS_HOTSPOT_CELL_M, settings.ODS_MAP_CELL_LIMIT, rollup, touching=bbox
     )
+    if bbox is not None and sum(c["count"] for c in cells) <= limit:
+        return None  # few in view: their points
     return {"mode": "grid", "cell_m": size, "cells": cells, "rollup_through": rollup.last}
 
 

@@ -193,8 +193,45 @@ def test_the_map_grid_of_a_long_period_comes_from_the_rollup_with_the_same_count
         assert sum(c["count"] for c in answers[stockholm_field_worker.username]["cells"]) != sum(
             c["count"] for c in answers[police_officer.username]["cells"]
         )
-        # A box or a sub-place is read from the rows (the rollup's cells are not cut).
+        # With a view's box: the whole cells touching it, from the rollup and the rows alike,
+        # the same as those cells counted from the rows alone.
         client.force_login(stockholm_field_worker)
-        west, south, east, north = sergels.boundary.extent
-        boxed = client.get(url + query + f"&bbox={west},{south},{east},{north}").json()
-        assert "rollup_through" not in boxed
+        lon, lat = sergels.boundary.centroid.coords
+        box = (lon - 0.0005, lat - 0.0003, lon + 0.0012, lat + 0.0006)
+        boxed = client.get(url + query + "&bbox=" + ",".join(map(str, box))).json()
+        assert boxed["mode"] == "grid" and boxed["rollup_through"] == "2026-09-15"
+        scene = get_scene_for_user(stockholm_field_worker, sergels.pk)
+        rows = (
+            Observation.objects.in_scene(stockholm_field_worker, scene)
+            .counted()
+            .filter(
+                occurred_at__gte=_local(2025, 9, 1, 0, 0), occurred_at__lt=_local(2026, 9, 17, 0, 0)
+            )
+        )
+        expected = analysis.grid_aggregates(rows, None, boxed["cell_m"], touching=box)
+        assert boxed["cells"] == expected[:cell_limit] and expected
+        # A box with nothing in it: the points (none), not an empty grid.
+        far = client.get(url + query + "&bbox=11.0,55.0,11.01,55.01").json()
+        assert far == {"mode": "points", "points": []}
+        # A sub-place is read from the rows (the rollup does not know sub-places).
+        place = sergels.places.first()
+        placed = client.get(url + query + f"&place={place.pk}").json()
+        assert "rollup_through" not in placed
+
+
+def test_larger_cells_are_made_of_the_rollups_cells_with_the_same_figures(
+    settings, planted, sergels, stockholm_field_worker, police_officer
+):
+    """Cells of a whole multiple of the rollup's size (100 m from its 50 m) are the rollup's
+    cells merged: the hotspots and every other figure equal those of the rows alone; a size
+    that is not a multiple is read from the rows."""
+    with time_machine.travel(NOW, tick=False):
+        rollups.rebuild_days()
+        assert rollups.day_state().cell_m == 50
+        settings.ODS_HOTSPOT_CELL_M = 100
+        for user in (stockholm_field_worker, police_officer):
+            raw = _same(user, sergels)
+            assert raw.cells and all(c.polygon_4326 for c in raw.cells)
+        settings.ODS_HOTSPOT_CELL_M = 75
+        rolled = _figures(stockholm_field_worker, sergels, rollup=True)
+        assert rolled.rollup_through is None

@@ -554,6 +554,28 @@ def ensure(database: str, profile: str = "1m", seed: int = DEFAULT_SEED, today=N
     return url
 
 
+def copy_database(source: str, database: str) -> str:
+    """`database` made afresh as a copy of `source` (a template copy; the source is only
+    read), for a bench that writes (report rows, more cases); returns its URL."""
+    base = env_database_url()
+    reason = refuse_reason(database, base.rsplit("/", 1)[1])
+    if database == source:
+        reason = "a copy must not be its source (it is dropped and made again)"
+    if reason:
+        raise SystemExit(f"Refused: {reason}.")
+    with _admin_connect(base, "postgres") as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for attempt in range(30):  # the template may not have other sessions
+            try:
+                conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{source}"')
+                break
+            except Exception as error:  # a busy template: wait, retry
+                if attempt == 29 or "being accessed" not in str(error):
+                    raise
+                time.sleep(2)
+    return base.rsplit("/", 1)[0] + "/" + database
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="ods_bench_1m")
@@ -561,8 +583,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--today", type=date.fromisoformat, default=None)
     parser.add_argument("--force", action="store_true", help="drop and rebuild the database")
+    parser.add_argument(
+        "--copy-to", metavar="NAME", help="then make NAME afresh as a copy of the database"
+    )
     args = parser.parse_args()
     ensure(args.database, args.profile, args.seed, args.today, args.force)
+    if args.copy_to:
+        from django.db import connections
+
+        connections.close_all()  # the template may not have sessions, this one's included
+        copy_database(args.database, args.copy_to)
+        log(f"{args.copy_to}: a fresh copy of {args.database}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,24 +38,8 @@ UNFILTERED = "lan.samordnare"
 
 def prepare(source: str, database: str) -> str:
     """The bench's database, made afresh from `source` (a template copy), migrated."""
-    base = generate.env_database_url()
-    reason = generate.refuse_reason(database, base.rsplit("/", 1)[1])
-    if database == source:
-        reason = "the bench's database must not be its source (it is dropped and made again)"
-    if reason:
-        raise SystemExit(f"Refused: {reason}.")
-    with generate._admin_connect(base, "postgres") as conn:
-        # Made afresh each run: the sizes are added in turn from the source's cases.
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        for attempt in range(30):  # the template may not have other sessions
-            try:
-                conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{source}"')
-                break
-            except Exception as error:  # a busy template: wait, retry
-                if attempt == 29 or "being accessed" not in str(error):
-                    raise
-                time.sleep(2)
-    url = base.rsplit("/", 1)[0] + "/" + database
+    # Made afresh each run: the sizes are added in turn from the source's cases.
+    url = generate.copy_database(source, database)
     generate.setup_django(url)
     from django.core.management import call_command
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.reads import record_read
+from audit.reads import record_read, record_read_rows
 from ods_platform import exports, scene_removal
 from ods_platform.lib import formatting
 from ods_platform.lib.export import FORMATS, csv_stream_response, table_response
@@ -708,10 +708,10 @@ def observation_list(request, pk):
     form = filterset.form
     fmt = request.GET.get("format")
     if fmt == "csv":
-        # The reads are logged before the first byte leaves (the ids only, one index scan);
-        # the rows are then written while they are read, so memory stays flat.
-        ids = list(observations.order_by().values_list("pk", flat=True))
-        record_read(request, "export", Observation, ids, scene_ids=[scene.pk])
+        # The reads are logged before the first byte leaves, their ids collected by the
+        # database (one index scan); the rows are then written while they are read, so
+        # memory stays flat.
+        record_read_rows(request, "export", Observation, observations, scene_ids=[scene.pk])
         return csv_stream_response(
             f"observationer-{scene.pk}",
             tables.export_headings(),

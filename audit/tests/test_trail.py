@@ -11,11 +11,13 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.chain import verify
 from audit.models import Entry, Head, Seal
+from audit.reads import flush_reads, record_read_rows
 from audit.tasks import verify_audit_chain
 from scenes.models import Observation
 from scenes.tests.test_views import observation_post
@@ -211,6 +213,45 @@ def test_exports_detail_pages_api_answers_and_map_points_are_reads(client, serge
     rows = b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()[1:]
     assert len(reads.get(action="export").object_ids) == len(rows) > 0
     assert reads.get(action="view").object_id == str(observation.pk)
+
+
+def test_an_exports_ids_are_collected_by_the_database_exactly_as_a_list_would_note_them(
+    client, sergels, police_officer, stockholm_field_worker
+):
+    """The CSV export's read entry gets its ids from the database (`record_read_rows`): the
+    rows the viewer may see, each once, ascending; who, where and which request as for every
+    read; one row gives its `object_id`; no rows, no entry; and the entry is sealed into an
+    intact chain."""
+    url = reverse("scenes:observation_list", args=[sergels.pk])
+    client.force_login(police_officer)
+    response = client.get(url, {"format": "csv", "start": "2000-01-01"})
+    b"".join(response.streaming_content)
+    (read,) = Entry.objects.filter(kind="read", action="export")
+    seen = Observation.objects.visible_to(police_officer).filter(scene=sergels)
+    assert read.object_ids == sorted(seen.values_list("pk", flat=True))
+    assert read.object_id == "" and read.scene_ids == [sergels.pk]
+    assert read.username == "polis.city" and read.path.startswith(url) and read.request_id
+    assert len(read.object_ids) > 2
+    assert read.organisation_ids == [police_officer.memberships.get().organisation_id]
+    assert read.at is not None and read.kind == "read" and read.object_type == "scenes.observation"
+    kept = Observation.objects.filter(scene=sergels, restricted=True).exclude(
+        pk__in=read.object_ids
+    )
+    assert kept.exists()  # another organisation's kept rows are not in the police's export
+
+    one = seen.order_by("pk").first()
+    request = RequestFactory().get("/one")
+    record_read_rows(request, "export", Observation, Observation.objects.filter(pk=one.pk))
+    flush_reads(request, {"username": "sthlm.falt", "request_id": "one-row", "path": "/one"})
+    single = Entry.objects.get(request_id="one-row")
+    assert single.object_ids == [one.pk] and single.object_id == str(one.pk)
+    client.force_login(stockholm_field_worker)
+    before = Entry.objects.filter(kind="read", action="export").count()
+    response = client.get(url, {"format": "csv", "start": "2001-01-01", "end": "2001-01-02"})
+    b"".join(response.streaming_content)
+    assert Entry.objects.filter(kind="read", action="export").count() == before  # no rows
+    seal()
+    assert verify().intact
 
 
 def test_log_ins_and_failed_log_ins_are_events(client, stockholm_coordinator, demo_password):

@@ -119,7 +119,9 @@ def _day_start(day: date) -> datetime:
 def activity(user, scene_ids: list[int], today: date, since: datetime | None = None) -> dict:
     """Per scene id: observations in the last 7 and 30 days (today included) against the 7
     and 30 days before, and those logged since `since`; the observations the user may count.
-    One query."""
+    One query for the periods (on the scene-and-time index) and, with `since`, one for the
+    new ones (on the creation-time index): as one query with an OR of the two the planner
+    read every observation of the user's scenes (400 ms at 10 M)."""
     from scenes.models import Observation
     from scenes.permissions import countable_observations_q
 
@@ -134,25 +136,29 @@ def activity(user, scene_ids: list[int], today: date, since: datetime | None = N
         "n30": Count("pk", filter=Q(occurred_at__gte=start[30], occurred_at__lt=end)),
         "p30": Count("pk", filter=Q(occurred_at__gte=start[60], occurred_at__lt=start[30])),
     }
-    if since is not None:
-        period |= Q(created_at__gt=since)
-        counts["new"] = Count("pk", filter=Q(created_at__gt=since))
-    rows = (
-        Observation.objects.filter(scene_id__in=scene_ids)
-        .filter(countable_observations_q(user, via=""))
-        .filter(period)
-        .order_by()
-        .values("scene_id")
-        .annotate(**counts)
+    counted = Observation.objects.filter(scene_id__in=scene_ids).filter(
+        countable_observations_q(user, via="")
     )
-    found = {
-        r["scene_id"]: Activity(
-            Compared(r["n7"], r["p7"]), Compared(r["n30"], r["p30"]), r.get("new", 0)
+    rows = counted.filter(period).order_by().values("scene_id").annotate(**counts)
+    new: dict[int, int] = {}
+    if since is not None:
+        new = dict(
+            counted.filter(created_at__gt=since)
+            .order_by()
+            .values("scene_id")
+            .annotate(n=Count("pk"))
+            .values_list("scene_id", "n")
         )
-        for r in rows
+    found = {r["scene_id"]: r for r in rows}
+    none = {"n7": 0, "p7": 0, "n30": 0, "p30": 0}
+    return {
+        pk: Activity(
+            Compared(found.get(pk, none)["n7"], found.get(pk, none)["p7"]),
+            Compared(found.get(pk, none)["n30"], found.get(pk, none)["p30"]),
+            new.get(pk, 0),
+        )
+        for pk in scene_ids
     }
-    empty = Activity(Compared(0, 0), Compared(0, 0))
-    return {pk: found.get(pk, empty) for pk in scene_ids}
 
 
 def stale_assessment_cutoff(today: date) -> date:

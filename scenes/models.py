@@ -659,6 +659,10 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
                 condition=Q(restricted=True),
                 name="observation_kept_scene_time",
             ),
+            # "New since your last visit" on the start page: the rows logged after a time,
+            # whenever they happened (with the period's OR the planner read every row of the
+            # user's scenes: 400 ms at 10 M; bench/README.md).
+            models.Index(fields=["created_at"], name="observation_created"),
         ]
         constraints = [
             # Not even raw SQL stores a time no page could read back (year 1 becomes 1 BC).

@@ -228,6 +228,10 @@ def main() -> int:
         # proxy keeps its upstream connections: gunicorn must not close them sooner.
         "WEB_KEEPALIVE": "30",
         "LOG_LEVEL": "WARNING",
+        # The simulated staff are demo personas logged in by a session written into the
+        # database, with no second factor: with the production default every page would
+        # send them to the two-factor set-up (and nothing would be stored).
+        "ODS_REQUIRE_MFA": "false",
     }
     processes: list[subprocess.Popen] = []
 

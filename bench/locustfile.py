@@ -3,7 +3,8 @@ and order lägesbilder, with 5–15 s of thinking between steps.
 
 Started by `bench/load_bench.py`, which prepares a scratch database, logs the simulated users
 in (a session each, written into BENCH_SESSIONS) and starts the platform. Every write carries
-a unique marker; the ones the platform accepted (a redirect after the form) are written to
+a unique marker; the ones the platform accepted (a redirect after the form, not to the log-in
+or two-factor pages) are written to
 BENCH_ACCEPTED when the run stops, so the driver can check that each is stored exactly once.
 """
 
@@ -35,6 +36,14 @@ def _marker() -> str:
     return f"bench-{RUN}-{uuid.uuid4().hex.translate(_LETTERS)}"
 
 
+def _saved(response) -> bool:
+    """A write the platform accepted: its redirect to the next page, not one to the log-in or
+    the two-factor pages (those answer 302 too, and store nothing)."""
+    return response.status_code == 302 and not response.headers.get("Location", "").startswith(
+        "/accounts/"
+    )
+
+
 def _next_session(role: str) -> dict:
     with _lock:
         return next(_sessions[role])
@@ -51,19 +60,27 @@ class Staff(HttpUser):
         self.scenes = entry["scenes"]
         self.actions = entry["actions"]
 
+    def _page(self, path: str, name: str):
+        """GET a page; a failure when it is not the page but the log-in or the two-factor
+        pages it was sent to (the session is not accepted), whose timings would mislead."""
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.ok and response.url and "/accounts/" in response.url:
+                response.failure(f"sent to {response.url}")
+            return response
+
     def _csrf(self, path: str, name: str) -> str | None:
-        response = self.client.get(path, name=name)
+        response = self._page(path, name)
         match = CSRF.search(response.text)
         return match.group(1) if match else None
 
     def browse_scene(self) -> None:
         scene = random.choice(self.scenes)
-        self.client.get(f"/scenes/{scene['id']}/", name="scene page")
+        self._page(f"/scenes/{scene['id']}/", "scene page")
 
     @task(3)
     def start_and_scene_list(self) -> None:
-        self.client.get("/", name="start page")
-        self.client.get("/scenes/", name="scene list")
+        self._page("/", "start page")
+        self._page("/scenes/", "scene list")
 
     @task(3)
     def scene_page(self) -> None:
@@ -103,7 +120,7 @@ class FieldWorker(Staff):
             "/observations/new/", data, name="log observation", allow_redirects=False,
             catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code == 302:
+            if _saved(response):
                 with _lock:
                     ACCEPTED["observations"].append(marker)
                 response.success()
@@ -130,7 +147,7 @@ class Coordinator(Staff):
              "next": "/sara/my-actions/"},
             name="update action", allow_redirects=False, catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code == 302:
+            if _saved(response):
                 with _lock:
                     ACCEPTED["action_updates"].append(marker)
                 response.success()
@@ -150,11 +167,11 @@ class Coordinator(Staff):
              "start": (today - timedelta(days=89)).isoformat(), "end": today.isoformat()},
             name="order report", allow_redirects=False, catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code == 302:
+            if _saved(response):
                 with _lock:
                     ACCEPTED["reports"] += 1
                 response.success()
-                self.client.get(response.headers["Location"], name="report page")
+                self._page(response.headers["Location"], "report page")
             else:
                 response.failure(f"not ordered: {response.status_code}")
 

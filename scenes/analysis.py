@@ -798,6 +798,7 @@ def analyse(
     cell_m: int | None = None,
     rollup: DaySplit | None = None,
     compare_rollup: DaySplit | None = None,
+    cell_limit: int | None = None,
 ) -> PeriodAnalysis:
     """The figures of `observations` (already narrowed to the user, the scene or sub-place
     and the inclusive period [start, end]).
@@ -806,7 +807,9 @@ def analyse(
     change is worked out under the rules above; `data_from` is the first day with data
     (`first_observation_date` of everything visible there). With `rollup` (and
     `compare_rollup`) the figures are those of the observations plus the rollup's days
-    (`rollups.split`: the observations are then narrowed to what the rollup does not hold)."""
+    (`rollups.split`: the observations are then narrowed to what the rollup does not hold).
+    With `cell_limit` only that many of the busiest cells are kept (their shares still of
+    all): a summarised report needs its ten hotspots, not the county's ten thousand cells."""
     from django.utils import timezone
 
     matrix = time_matrix(observations, rollup)
@@ -819,7 +822,7 @@ def analyse(
         matrix=matrix,
         peaks=ranked_peaks(matrix, start, end),
         months=monthly_counts(observations, start, end, rollup),
-        cells=hotspot_cells(observations, cell_m, rollup=rollup),
+        cells=hotspot_cells(observations, cell_m, limit=cell_limit, rollup=rollup),
         concentration=concentration(observations, cell_m, rollup=rollup),
         categories=counts_by_category(observations, rollup),
         groups=counts_by_affected_group(observations, rollup),

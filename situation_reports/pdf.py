@@ -64,6 +64,12 @@ GENERATOR = "ODS-plattformen"
 
 CHART_MIME_TYPES = frozenset({"image/svg+xml", "image/png"})
 
+#: A table per organisation prints at most this many rows, the largest first; the others
+#: are summed in one "Övriga N organisationer" row, under which a total row stands (a county
+#: has some fifty organisations in each of three tables: laying out their cells was a third
+#: of the county report's PDF time). The snapshot keeps every organisation.
+ORGANISATION_ROWS = 15
+
 
 # --- Fetching -------------------------------------------------------------------------------
 
@@ -247,6 +253,29 @@ def _count_rows(rows: Sequence[Mapping[str, Any]], total: int, enough: bool) -> 
     ]
 
 
+def _capped(
+    rows: Sequence[Mapping[str, Any]], keys: Sequence[str], size: str | None = None
+) -> tuple[list[Mapping[str, Any]], dict[str, Any] | None, dict[str, int] | None]:
+    """A per-organisation table's rows cut to `ORGANISATION_ROWS`: (the rows shown, the rest
+    row or None, the totals of `keys` or None). Short tables stay as they are; a long one
+    shows its largest rows (by `size`, or by the sum of `keys`; ties by name, as the
+    snapshot ordered them) and sums the others, so shown rows + rest = total."""
+    if len(rows) <= ORGANISATION_ROWS:
+        return list(rows), None, None
+
+    def weight(row: Mapping[str, Any]) -> int:
+        return int(row[size]) if size else sum(int(row[k]) for k in keys)
+
+    ranked = sorted(rows, key=lambda row: -weight(row))  # stable: ties keep their order
+    shown, others = ranked[:ORGANISATION_ROWS], ranked[ORGANISATION_ROWS:]
+    rest: dict[str, Any] = {k: sum(int(row[k]) for row in others) for k in keys}
+    rest["label"] = ngettext(
+        "%(count)s other organisation", "The other %(count)s organisations", len(others)
+    ) % {"count": fmt.integer(len(others))}
+    totals = {k: sum(int(row[k]) for row in rows) for k in keys}
+    return shown, rest, totals
+
+
 def _limit_text(limit: Mapping[str, Any]) -> str:
     kind = limit.get("kind")
     if kind == "text":
@@ -317,10 +346,15 @@ def _cover(snapshot: Mapping[str, Any]) -> dict[str, Any]:
 def _sources(snapshot: Mapping[str, Any], enough: bool) -> dict[str, Any]:
     sources = snapshot["sources"]
     total = sources["observations"]
+    by_org, rest, totals = _capped(sources["by_organisation"], ["count"])
     return {
         "observations": wording.observations(total),
         "by_source": _count_rows(sources["by_source"], total, enough),
-        "by_organisation": _count_rows(sources["by_organisation"], total, enough),
+        "by_organisation": _count_rows(by_org, total, enough),
+        "by_organisation_rest": _count_rows([rest], total, enough)[0] if rest else None,
+        "by_organisation_total": _count_rows([{"label": "", **totals}], total, enough)[0]
+        if totals
+        else None,
         "days_with_observations": fmt.integer(sources["days_with_observations"]),
         "days": fmt.integer(snapshot["period"]["days"]),
         "indicators": [
@@ -555,18 +589,32 @@ def _work(snapshot: Mapping[str, Any]) -> dict[str, Any]:
             }
             for case in work["cases"]
         ],
-        "actions_by_organisation": [
-            {
-                "organisation": row["organisation"],
-                **{
-                    key: fmt.integer(row[key])
-                    for key in ("planned", "ongoing", "done", "cancelled", "overdue")
-                },
-            }
-            for row in work["actions_by_organisation"]
-        ],
+        **_actions_by_organisation(work["actions_by_organisation"]),
         "overdue": [{**row, "due_on": fmt.date(row["due_on"])} for row in work["overdue"]],
         **_work_totals(work),
+    }
+
+
+ACTION_STATUSES = ("planned", "ongoing", "done", "cancelled", "overdue")
+
+
+def _actions_by_organisation(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Actions per organisation and status: the organisations with the most actions, the
+    rest summed (overdue actions are also planned or ongoing, so they do not add to the
+    size)."""
+    shown, rest, totals = _capped(
+        [{**row, "size": sum(row[k] for k in ACTION_STATUSES[:4])} for row in rows],
+        ACTION_STATUSES,
+        size="size",
+    )
+
+    def formatted(row: Mapping[str, Any], label: str) -> dict[str, str]:
+        return {"organisation": label, **{k: fmt.integer(row[k]) for k in ACTION_STATUSES}}
+
+    return {
+        "actions_by_organisation": [formatted(row, row["organisation"]) for row in shown],
+        "actions_rest": formatted(rest, rest["label"]) if rest else None,
+        "actions_total": formatted(totals, _("Total")) if totals else None,
     }
 
 
@@ -576,12 +624,17 @@ def _work_totals(work: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     cases, overdue = work["cases_total"], work["overdue_total"]
     shown_cases, shown_overdue = len(work["cases"]), len(work["overdue"])
+    by_org, rest, _totals = _capped(work["cases_by_organisation"], ["cases"])
     return {
         "summarised": True,
         "cases_by_organisation": [
             {"organisation": row["organisation"], "cases": fmt.integer(row["cases"])}
-            for row in work["cases_by_organisation"]
+            for row in by_org
         ],
+        "cases_rest": {"organisation": rest["label"], "cases": fmt.integer(rest["cases"])}
+        if rest
+        else None,
+        "cases_capped": rest is not None,
         "cases_total": fmt.integer(cases),
         "cases_note": _(
             "The %(shown)s open cases with the most overdue actions of %(total)s in all."
@@ -655,6 +708,7 @@ def _summary(snapshot: Mapping[str, Any]) -> dict[str, Any] | None:
             }
         )
     scenes, shown = totals["scenes"], len(top)
+    appendix = [_scene_row(row) for row in summary["appendix"]]
     return {
         "municipalities": [
             {
@@ -691,7 +745,14 @@ def _summary(snapshot: Mapping[str, Any]) -> dict[str, Any] | None:
         )
         % {"count": fmt.integer(shown)},
         "top": top,
-        "appendix": [_scene_row(row) for row in summary["appendix"]],
+        "appendix": appendix,
+        "appendix_groups": [
+            {
+                "municipality": name,
+                "scenes": [row for row in appendix if row["municipality"] == name],
+            }
+            for name in dict.fromkeys(row["municipality"] for row in appendix)
+        ],
     }
 
 

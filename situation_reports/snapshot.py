@@ -123,6 +123,11 @@ scene in full, as it did::
                               "assessed_on": date | None}],
         "appendix": [row],        # every other scene, by municipality and name
       },
+      # Every list above is stored whole; the PDF prints "sources.by_organisation",
+      # "work.cases_by_organisation" and "work.actions_by_organisation" capped at their
+      # pdf.ORGANISATION_ROWS largest rows, the rest summed in one row over a total row,
+      # and the appendix as a line per scene under its municipality. Stored snapshots of
+      # every version print the same way: the shape did not change.
       # row = {"name", "municipality", "status", "observations", "previous", "difference",
       #        "open_cases", "overdue_actions"}; top scenes: the largest |difference| first
       # (then more observations, then name), scenes without any change are not "top".
@@ -272,6 +277,8 @@ class SnapshotBuilder:
                 compare_with=prev,
                 data_from=analysis.first_observation_date(visible),
                 today=self.today,
+                # A summary's map has no cells: only its hotspots are read.
+                cell_limit=HOTSPOT_ROWS if r.scope != "scene" else None,
             )
             total = self.result.total
             # A municipality's or the county's report summarises: the municipalities, the

@@ -95,6 +95,20 @@ def test_hotspot_cells_count_share_and_order(hotspot_scene):
     assert sum(c.share for c in cells) == pytest.approx(1)
 
 
+def test_analyse_with_a_cell_limit_keeps_the_busiest_cells_and_the_whole_figures(
+    hotspot_scene,
+):
+    day = date(2026, 3, 1)
+    whole = analysis.analyse(of(hotspot_scene), day, day, cell_m=CELL)
+    limited = analysis.analyse(of(hotspot_scene), day, day, cell_m=CELL, cell_limit=2)
+
+    assert [(c.cell, c.count, c.share) for c in limited.cells] == [
+        (c.cell, c.count, c.share) for c in whole.cells[:2]
+    ]
+    assert limited.cells[0].share == pytest.approx(6 / 15)  # a share of all 15, not of 7
+    assert limited.concentration == whole.concentration and limited.total == whole.total == 15
+
+
 def test_hotspot_cell_polygon_and_centre_are_the_cell_in_wgs84(hotspot_scene):
     top = analysis.hotspot_cells(of(hotspot_scene), cell_m=CELL, limit=1)
     assert len(top) == 1

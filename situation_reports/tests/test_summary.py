@@ -4,6 +4,7 @@ overdue actions; all inside what the requester may see, in a fixed number of que
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import subprocess
@@ -18,7 +19,7 @@ from django.utils import timezone
 from sara.models import Action, ActionStatus, Case
 from scenes.models import Observation, Scene
 from scenes.services import create_scene
-from situation_reports import services, snapshot
+from situation_reports import pdf, services, snapshot
 from situation_reports.pdf import render_html, render_pdf
 from situation_reports.snapshot import build_snapshot
 from situation_reports.tests.samples import sample_snapshot
@@ -234,9 +235,7 @@ def test_queries_and_html_do_not_grow_with_the_scenes_beyond_an_appendix_row(
     small_html, big_html = render_html(small_snapshot, None), render_html(big_snapshot, None)
     new_rows = [
         m.group(0)
-        for m in re.finditer(
-            r"<tr><th scope=\"row\">Extra plats 0[1-9] \(test\)</th>.*?</tr>", big_html
-        )
+        for m in re.finditer(r"<li><strong>Extra plats 0[1-9] \(test\)</strong>.*?</li>", big_html)
     ]
     assert len(new_rows) == 9
     assert big_html.count("Extra plats 00 (test)") == small_html.count("Extra plats 00 (test)") == 1
@@ -338,3 +337,160 @@ def test_older_county_reports_still_print_every_scene_in_full():
         assert "Platsen och hur den används" in html and "Testtorget" in html
         assert "Bilaga" not in html and "Kommuner och scener" not in html
         assert snapshot.upgrade(old)["version"] == snapshot.VERSION
+
+
+def _table(html: str, caption: str) -> list[list[str]]:
+    """The body rows of the table with this caption, as the cells' text."""
+    start = html.index(f"<caption>{caption}</caption>")
+    body = html[html.index("<tbody>", start) : html.index("</tbody>", start)]
+    return [
+        [html_lib.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in row]
+        for row in (
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr)
+            for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+        )
+    ]
+
+
+def _number(text: str) -> int:
+    return int(text.replace("\u00a0", "").replace(" ", "") or 0)
+
+
+@pytest.fixture
+def many_organisations(planted, stockholm, botkyrka, police, transit):
+    """Four organisations with known counts, largest first: observations in the period
+    Stockholm 15, police 7, transit 4, Botkyrka 1 (27); open cases owned Stockholm 3,
+    police 2, transit 1, Botkyrka 1 (7); actions Stockholm 4, police 3, transit 1,
+    Botkyrka 2 (10)."""
+    plant(planted["Sergels torg"], 7, 0, police)
+    plant(planted["Fittja centrum"], 4, 0, transit)
+    today = timezone.localdate()
+    cases = {
+        org: [
+            Case.objects.create(scene=planted["Sergels torg"], owner=org, title=f"{org} {i}")
+            for i in range(n)
+        ]
+        for org, n in ((stockholm, 3), (police, 2), (transit, 1), (botkyrka, 1))
+    }
+    Case.objects.create(
+        scene=planted["Sergels torg"], owner=police, title="Avslutat", phase="closed"
+    )  # not open: counted nowhere
+    late, later = today - timedelta(days=3), today + timedelta(days=30)
+    for org, status, due_on in (
+        (stockholm, ActionStatus.PLANNED, later),
+        (stockholm, ActionStatus.PLANNED, later),
+        (stockholm, ActionStatus.DONE, late),
+        (stockholm, ActionStatus.CANCELLED, late),
+        (police, ActionStatus.PLANNED, late),  # overdue
+        (police, ActionStatus.PLANNED, later),
+        (police, ActionStatus.PLANNED, later),
+        (transit, ActionStatus.ONGOING, later),
+        (botkyrka, ActionStatus.DONE, late),
+        (botkyrka, ActionStatus.DONE, late),
+    ):
+        Action.objects.create(
+            case=cases[org][0], title="Åtgärd", responsible=org, status=status, due_on=due_on
+        )
+    return planted
+
+
+def test_long_organisation_tables_print_their_largest_rows_and_the_rest_summed(
+    regional_coordinator, many_organisations, period, monkeypatch
+):
+    start, end = period
+    report = services.request_report(regional_coordinator, scope="county", start=start, end=end)
+    snap = build_snapshot(report)
+    monkeypatch.setattr(pdf, "ORGANISATION_ROWS", 2)
+
+    html = render_html(snap, None)
+
+    observations = _table(html, "Observationer per organisation")
+    assert [row[:2] for row in observations] == [
+        ["Stockholms stad", "15"],
+        ["Lokalpolisområde City", "7"],
+        ["Övriga 2 organisationer", "5"],
+        ["Totalt", "27"],
+    ]
+    assert "<strong>27 observationer</strong> under perioden" in html
+    cases = _table(html, "Öppna SARA-ärenden per ägande organisation")
+    assert cases == [
+        ["Stockholms stad", "3"],
+        ["Lokalpolisområde City", "2"],
+        ["Övriga 2 organisationer", "2"],
+        ["Totalt", "7"],
+    ]
+    assert "Öppna ärenden totalt: 7." in html
+    actions = _table(html, "Åtgärder i öppna ärenden per organisation och status")
+    # Planerade, Pågående, Genomförda, Avbrutna, Försenade.
+    assert actions == [
+        ["Stockholms stad", "2", "0", "1", "1", "0"],
+        ["Lokalpolisområde City", "3", "0", "0", "0", "1"],
+        ["Övriga 2 organisationer", "0", "1", "2", "0", "0"],
+        ["Totalt", "5", "1", "3", "1", "1"],
+    ]
+    # Shown rows and the rest add up to the total, in every column.
+    for table, columns in ((observations, [1]), (cases, [1]), (actions, range(1, 6))):
+        *rows, total = table
+        for column in columns:
+            assert sum(_number(r[column]) for r in rows) == _number(total[column])
+    assert (
+        _number(actions[-1][1])
+        + _number(actions[-1][2])
+        + _number(actions[-1][3])
+        + _number(actions[-1][4])
+        == Action.objects.exclude(case__phase="closed").count()
+    )
+
+    # Tables no longer than the limit print every organisation and no rest or total row.
+    monkeypatch.setattr(pdf, "ORGANISATION_ROWS", 4)
+    html = render_html(snap, None)
+    assert [r[0] for r in _table(html, "Observationer per organisation")] == [
+        "Stockholms stad",
+        "Lokalpolisområde City",
+        "Region Stockholm, Trafikförvaltningen",
+        "Botkyrka kommun",
+    ]
+    assert "Övriga" not in html
+
+
+def test_the_appendix_is_a_line_per_scene_under_its_municipality(
+    regional_coordinator, planted, period, top_two
+):
+    start, end = period
+    report = services.request_report(regional_coordinator, scope="county", start=start, end=end)
+    snap = build_snapshot(report)
+
+    html = render_html(snap, None)
+
+    appendix = html[html.index('id="bilaga"') :]
+    headings = re.findall(r'<h3 class="scene-lines">(.*?)</h3>', appendix)
+    assert headings == sorted({r["municipality"] for r in snap["summary"]["appendix"]})
+    assert "<table" not in appendix
+    # Medborgarplatsen: 3 now, 5 before.
+    assert re.search(
+        r"<li><strong>Medborgarplatsen \(demo\)</strong> \([^)]+\): 3 \(\u22122; föregående "
+        r"period 5\)</li>",
+        appendix,
+    )
+    for row in snap["summary"]["appendix"]:
+        block = appendix[appendix.index(f">{html_lib.escape(row['municipality'])}</h3>") :]
+        block = block[: block.index("</ul>")]
+        assert f"<strong>{html_lib.escape(row['name'])}</strong>" in block
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_stored_snapshot_prints_its_long_organisation_table_capped(version):
+    by_organisation = [{"label": "Största organisationen", "count": 108}] + [
+        {"label": f"Organisation {i:02d}", "count": 60} for i in range(19)
+    ]  # 20 organisations, 1,248 observations: the sample's total
+    old = sample_snapshot(sources={"by_organisation": by_organisation})
+    if version == 2:
+        old = {**snapshot.upgrade(old), "version": 2}
+    assert sum(row["count"] for row in by_organisation) == old["sources"]["observations"]
+
+    rows = _table(render_html(old, None), "Observationer per organisation")
+
+    assert len(rows) == pdf.ORGANISATION_ROWS + 2
+    assert rows[0][:2] == ["Största organisationen", "108"]
+    assert rows[-2][:2] == ["Övriga 5 organisationer", "300"]
+    assert rows[-1][:2] == ["Totalt", "1\u00a0248"]

@@ -23,9 +23,11 @@ from collections.abc import Iterable
 from datetime import date as date_type
 from datetime import datetime as datetime_type
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import lists as babel_lists
 from babel import numbers as babel_numbers
@@ -57,8 +59,21 @@ def language(lang: str | None = None) -> str:
     return code if code in LOCALES else "sv"
 
 
-def locale(lang: str | None = None) -> str:
-    return LOCALES[language(lang)]
+def locale(lang: str | None = None) -> Locale:
+    """The Babel locale of `language(lang)`, parsed once per process (a page formats a few
+    hundred numbers, and parsing the locale and the pattern each time was a tenth of the
+    scene page's time: bench/README.md)."""
+    return _babel_locale(LOCALES[language(lang)])
+
+
+@cache
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@cache
+def _number_pattern(pattern: str) -> babel_numbers.NumberPattern:
+    return babel_numbers.parse_pattern(pattern)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -86,7 +101,7 @@ def number(value: Any, decimals: int = 2, lang: str | None = None) -> str:
     rounded = _rounded(parsed, decimals)
     if rounded == 0:
         rounded = abs(rounded)
-    pattern = f"#,##0.{'#' * decimals}" if decimals else "#,##0"
+    pattern = _number_pattern(f"#,##0.{'#' * decimals}" if decimals else "#,##0")
     text = babel_numbers.format_decimal(
         rounded, format=pattern, locale=locale(lang), decimal_quantization=False
     )
@@ -286,7 +301,10 @@ def coordinate(value: Any, lang: str | None = None) -> str:
     if parsed is None:
         return DASH
     return babel_numbers.format_decimal(
-        _rounded(parsed, 5), format="0.00000", locale=locale(lang), decimal_quantization=False
+        _rounded(parsed, 5),
+        format=_number_pattern("0.00000"),
+        locale=locale(lang),
+        decimal_quantization=False,
     )
 
 

@@ -95,6 +95,8 @@ def _rounded(number: Decimal, decimals: int) -> Decimal:
 
 def number(value: Any, decimals: int = 2, lang: str | None = None) -> str:
     """1248 → "1 248", Decimal("42.00") → "42", 3.456 → "3,46" (decimals=2), None → "–"."""
+    if decimals == 0 and type(value) is int:
+        return _whole(value, lang)
     parsed = _decimal(value)
     if parsed is None:
         return DASH
@@ -107,6 +109,17 @@ def number(value: Any, decimals: int = 2, lang: str | None = None) -> str:
     )
     # CLDR gives Swedish a real minus sign; Babel's pattern output keeps the hyphen.
     return MINUS + text[1:] if text.startswith("-") and language(lang) == "sv" else text
+
+
+def _whole(n: int, lang: str | None) -> str:
+    """`number(n, 0)` of a whole number without Babel's pattern machinery (a page formats
+    hundreds of counts): the locale's group separator and, in Swedish, a real minus sign."""
+    symbols = locale(lang).number_symbols
+    group = symbols.get("latn", symbols)["group"]
+    text = f"{abs(n):,}".replace(",", group)
+    if n >= 0:
+        return text
+    return (MINUS if language(lang) == "sv" else "-") + text
 
 
 def input_number(value: Any) -> str:

@@ -40,6 +40,19 @@ def test_numbers_whole_without_decimals_and_one_thousands_separator(value, text)
     assert f.number(value) == text
 
 
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_whole_numbers_take_the_quick_path_with_the_same_text_as_babel(lang):
+    """Counts are formatted without Babel's pattern machinery (a page formats hundreds):
+    the text is exactly Babel's, separators and minus sign included, in both languages."""
+    values = [0, 1, -1, 7, 999, 1000, -1000, 1248, 12345, -99999, 1_000_000, 10**15, -(10**12)]
+    for n in values:
+        quick = f.integer(n, lang=lang)
+        slow = f.number(Decimal(n), decimals=0, lang=lang)  # a Decimal goes through Babel
+        assert quick == slow, (n, quick, slow)
+    assert f.integer(-1234, lang="sv") == "\u22121\u00a0234"
+    assert f.integer(True) == "–"  # a yes/no is not a count
+
+
 def test_integer_rounds_half_up():
     assert f.integer(2.5) == "3"
     assert f.integer(Decimal("1248.4")) == f"1{NBSP}248"

@@ -89,9 +89,7 @@ def _insert_with_ids(entry: Entry, rows: QuerySet) -> None:
         if field.name == "object_ids":
             values.append("found.ids")
         elif field.name == "object_id":
-            values.append(
-                "CASE WHEN cardinality(found.ids) = 1 THEN found.ids[1]::text ELSE '' END"
-            )
+            values.append(_ONE_ID)
         else:
             values.append("%s")
             params.append(field.get_db_prep_save(field.pre_save(entry, True), connection))

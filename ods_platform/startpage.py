@@ -150,11 +150,11 @@ def activity(user, scene_ids: list[int], today: date, since: datetime | None = N
             .values_list("scene_id", "n")
         )
     found = {r["scene_id"]: r for r in rows}
-    none = {"n7": 0, "p7": 0, "n30": 0, "p30": 0}
+    none = dict.fromkeys(counts, 0)
     return {
         pk: Activity(
-            Compared(found.get(pk, none)["n7"], found.get(pk, none)["p7"]),
-            Compared(found.get(pk, none)["n30"], found.get(pk, none)["p30"]),
+            Compared((r := found.get(pk, none))["n7"], r["p7"]),
+            Compared(r["n30"], r["p30"]),
             new.get(pk, 0),
         )
         for pk in scene_ids

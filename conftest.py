@@ -4,6 +4,8 @@ Fixtures are named by role. Every persona's password is `settings.ODS_DEMO_PASSW
 """
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from actors import demo
 from actors.models import Organisation, User
@@ -17,6 +19,16 @@ from scenes.models import Scene
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, **CHROMIUM_LAUNCH}
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the platform's language, whatever ran before it on this worker: a
+    request in English leaves English active in the thread after it, and a later test that
+    formats numbers without a request printed "1,248" for "1 248" (seen with `-n 2`)."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

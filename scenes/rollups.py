@@ -17,8 +17,10 @@ to an organisation, and the rows kept by the user's own organisations.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
@@ -126,6 +128,12 @@ class ObservationDay(models.Model):
     hours = ArrayField(models.IntegerField(), size=24)  # [0] = 00:00–00:59 local time
     categories = models.JSONField(default=dict)  # {category: count}
     groups = models.JSONField(default=dict)  # {affected group: count}
+    # What a lägesbild also counts (situation_reports/snapshot.py), so that its long periods
+    # and wide scopes are read from here as well.
+    sources = models.JSONField(default=dict)  # {source: count}
+    organisations = models.JSONField(default=dict)  # {organisation id: count}
+    places = models.JSONField(default=dict)  # {sub-place id, "" for none: count}
+    insecurity = ArrayField(models.IntegerField(), size=5, default=list)  # [0] = rating 1
 
     class Meta:
         app_label = "scenes"
@@ -197,6 +205,11 @@ _HOUR_ARRAY = (
     + ", ".join(f"coalesce(sum(n) FILTER (WHERE hour = {h}), 0)" for h in range(24))
     + "]::integer[]"
 )
+_INSECURITY_ARRAY = (
+    "ARRAY["
+    + ", ".join(f"count(*) FILTER (WHERE insecurity = {i})" for i in range(1, 6))
+    + "]::integer[]"
+)
 
 # {where} narrows the observations (alias o); parameters: tz, tz, then those of {where}, then
 # tz (the cells' srid comes as a constant), cell_m, cell_m.
@@ -204,7 +217,8 @@ _DAY_SQL = """
     WITH obs AS (
         SELECT o.scene_id, (o.occurred_at AT TIME ZONE %s)::date AS day,
                extract(hour FROM o.occurred_at AT TIME ZONE %s)::int AS hour,
-               o.category, o.affected_groups, o.location
+               o.category, o.affected_groups, o.location, o.source, o.organisation_id,
+               o.place_id, o.insecurity
         FROM scenes_observation o JOIN scenes_scene s ON s.id = o.scene_id
         WHERE o.duplicate_of_id IS NULL AND NOT o.restricted AND ({where})
     ), h AS (
@@ -220,11 +234,29 @@ _DAY_SQL = """
             SELECT scene_id, day, grp, count(*) AS n FROM obs, unnest(obs.affected_groups) AS grp
             GROUP BY 1, 2, 3
         ) AS x GROUP BY 1, 2
+    ), k AS (
+        SELECT scene_id, day, {insecurity} AS insecurity FROM obs GROUP BY 1, 2
+    ), src AS (
+        SELECT scene_id, day, jsonb_object_agg(source, n) AS sources FROM (
+            SELECT scene_id, day, source, count(*) AS n FROM obs GROUP BY 1, 2, 3
+        ) AS x GROUP BY 1, 2
+    ), org AS (
+        SELECT scene_id, day, jsonb_object_agg(organisation_id::text, n) AS organisations FROM (
+            SELECT scene_id, day, organisation_id, count(*) AS n FROM obs GROUP BY 1, 2, 3
+        ) AS x GROUP BY 1, 2
+    ), pl AS (
+        SELECT scene_id, day, jsonb_object_agg(coalesce(place_id::text, ''), n) AS places FROM (
+            SELECT scene_id, day, place_id, count(*) AS n FROM obs GROUP BY 1, 2, 3
+        ) AS x GROUP BY 1, 2
     ), days AS (
-        INSERT INTO scenes_observationday (scene_id, day, total, hours, categories, groups)
+        INSERT INTO scenes_observationday (scene_id, day, total, hours, categories, groups,
+                                           sources, organisations, places, insecurity)
         SELECT d.scene_id, d.day, d.total, d.hours, coalesce(c.categories, '{{}}'),
-               coalesce(g.groups, '{{}}')
+               coalesce(g.groups, '{{}}'), src.sources, org.organisations, pl.places,
+               k.insecurity
         FROM d LEFT JOIN c USING (scene_id, day) LEFT JOIN g USING (scene_id, day)
+             JOIN k USING (scene_id, day) JOIN src USING (scene_id, day)
+             JOIN org USING (scene_id, day) JOIN pl USING (scene_id, day)
         RETURNING 1
     )
     INSERT INTO scenes_observationdaycell (scene_id, day, cell_m, cx, cy, n)
@@ -243,8 +275,19 @@ def _recompute(cursor, where: str, params: list, delete_where: str, delete_param
         # Constant SQL of this module only; values are parameters.
         cursor.execute(f"DELETE FROM {table} r WHERE {delete_where}", delete_params)  # noqa: S608
     tz = _tz()
-    sql = _DAY_SQL.format(where=where, hours=_HOUR_ARRAY, srid=int(SWEREF99TM))
+    sql = _DAY_SQL.format(
+        where=where, hours=_HOUR_ARRAY, insecurity=_INSECURITY_ARRAY, srid=int(SWEREF99TM)
+    )
+    # The CTEs' row counts are guessed (a freshly loaded table has no statistics yet): a
+    # guess of one row made nested loops over every pair of (scene, day) rows, 47 s for 140
+    # rows in a test. Every join here is of whole aggregates: hash joins, for this statement
+    # only: the setting is put back, also inside a caller's longer transaction (a failed
+    # statement rolls it back with the transaction or savepoint).
+    cursor.execute("SELECT current_setting('enable_nestloop')")
+    (before,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
     cursor.execute(sql, [tz, tz, *params, cell_m, cell_m, cell_m])
+    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [before])
 
 
 def _state_for_update(cursor) -> tuple:
@@ -342,21 +385,42 @@ def day_state() -> ObservationDayState | None:
 
 @dataclass
 class DaySplit:
-    """How a long period of one scene is read: `days` (first, last) of rollup rows, minus
-    the `stale` days, for the openly shared observations; everything else of the period
-    from the observations (`raw`, the viewer's visible observations narrowed to the rest)."""
+    """How a long period of some scenes is read: `days` (first, last) of rollup rows, minus
+    the `stale` (scene, day) pairs, for the openly shared observations; everything else of
+    the period from the observations (`raw`, the viewer's visible observations narrowed to
+    the rest)."""
 
-    scene_id: int
+    scene_ids: list[int]
     first: date
     last: date
-    stale: list[date]
+    stale: list[tuple[int, date]]
     cell_m: int
 
-    # --- the rollup's part of each figure (parameters: scene, first, last, stale) ---
-    _WHERE = "scene_id = %s AND day >= %s AND day <= %s AND NOT (day = ANY(%s::date[]))"
+    # --- the rollup's part of each figure (parameters: scenes, first, last, stale pairs) ---
+    _WHERE = (
+        "scene_id = ANY(%s) AND day >= %s AND day <= %s AND (scene_id, day) NOT IN "
+        "(SELECT * FROM unnest(%s::bigint[], %s::date[]))"
+    )
 
     def _params(self) -> list:
-        return [self.scene_id, self.first, self.last, self.stale]
+        return [
+            self.scene_ids,
+            self.first,
+            self.last,
+            [scene for scene, _day in self.stale],
+            [day for _scene, day in self.stale],
+        ]
+
+    def only(self, scene_ids) -> DaySplit:
+        """The same split narrowed to some of its scenes."""
+        keep = set(scene_ids)
+        return DaySplit(
+            [s for s in self.scene_ids if s in keep],
+            self.first,
+            self.last,
+            [(s, d) for s, d in self.stale if s in keep],
+            self.cell_m,
+        )
 
     def _rows(self, sql: str) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -369,15 +433,42 @@ class DaySplit:
         )
         return int(n)
 
+    def by_scene(self) -> dict[int, int]:
+        """{scene: count} of the scenes with any."""
+        return {
+            int(scene): int(n)
+            for scene, n in self._rows(
+                "SELECT scene_id, sum(total) FROM scenes_observationday WHERE {where} GROUP BY 1"
+            )
+        }
+
+    def days(self) -> set[date]:
+        """The local days with any observation, of any of the scenes."""
+        return {
+            day
+            for (day,) in self._rows(
+                "SELECT DISTINCT day FROM scenes_observationday WHERE {where} AND total > 0"
+            )
+        }
+
     def matrix(self) -> list[tuple[int, int, int]]:
         """(ISO weekday, hour, count) of the rollup's days."""
+        return [(d, h, n) for _scene, d, h, n in self.matrix_by_scene(grouped=False)]
+
+    def matrix_by_scene(self, grouped: bool = True) -> list[tuple[int, int, int, int]]:
+        """(scene, ISO weekday, hour, count) of the rollup's days (scene 0 when not
+        `grouped`)."""
+        scene = "scene_id" if grouped else "0"
+        # 24 sums per weekday (no unnest: a county's 27,000 days unnested took 190 ms).
+        hours = ", ".join(f"sum(hours[{h + 1}])" for h in range(24))
         return [
-            (int(d), int(h), int(n))
-            for d, h, n in self._rows(
-                "SELECT extract(isodow FROM day)::int, u.h - 1, sum(u.n) "
-                "FROM scenes_observationday, unnest(hours) WITH ORDINALITY AS u(n, h) "
-                "WHERE {where} GROUP BY 1, 2"
+            (int(s), int(d), h, int(n))
+            for s, d, *by_hour in self._rows(
+                f"SELECT {scene}, extract(isodow FROM day)::int, {hours} "  # noqa: S608
+                "FROM scenes_observationday WHERE {where} GROUP BY 1, 2"
             )
+            for h, n in enumerate(by_hour)
+            if n
         ]
 
     def months(self) -> dict[date, int]:
@@ -390,11 +481,20 @@ class DaySplit:
         }
 
     def _keyed(self, column: str) -> dict[str, int]:
+        return {key: n for (_scene, key), n in self.keyed_by_scene(column, grouped=False).items()}
+
+    def keyed_by_scene(self, column: str, grouped: bool = True) -> dict[tuple[int, str], int]:
+        """{(scene, key): count} of one of the rollup's JSON columns (scene 0 when not
+        `grouped`)."""
+        if column not in ("categories", "groups", "sources", "organisations", "places"):
+            raise ValueError(f"No such column of counts: {column!r}")
+        scene = "scene_id" if grouped else "0"
         return {
-            k: int(n)
-            for k, n in self._rows(
-                f"SELECT e.key, sum(e.value::bigint) FROM scenes_observationday, "  # noqa: S608
-                f"jsonb_each_text({column}) AS e WHERE {{where}} GROUP BY 1"
+            (int(s), k): int(n)
+            for s, k, n in self._rows(
+                f"SELECT {scene}, e.key, sum(e.value::bigint) "  # noqa: S608
+                f"FROM scenes_observationday, jsonb_each_text({column}) AS e "
+                "WHERE {where} GROUP BY 1, 2"
             )
         }
 
@@ -403,6 +503,20 @@ class DaySplit:
 
     def groups(self) -> dict[str, int]:
         return self._keyed("groups")
+
+    def insecurity_by_scene(self, grouped: bool = True) -> dict[tuple[int, int], int]:
+        """{(scene, rating 1–5): count} (scene 0 when not `grouped`)."""
+        scene = "scene_id" if grouped else "0"
+        ratings = ", ".join(f"coalesce(sum(insecurity[{i}]), 0)" for i in range(1, 6))
+        return {
+            (int(s), rating): int(n)
+            for s, *by_rating in self._rows(
+                f"SELECT {scene}, {ratings} FROM scenes_observationday "  # noqa: S608
+                "WHERE {where} GROUP BY 1"
+            )
+            for rating, n in enumerate(by_rating, start=1)
+            if n
+        }
 
     def cells_sql(self, cell_m: int | None = None) -> tuple[str, list]:
         """A SELECT of (cx, cy, n) of the rollup's days, with its parameters; with `cell_m` a
@@ -418,35 +532,51 @@ class DaySplit:
         )
 
 
-def split(observations, scene_id: int, start: date, end: date, cell_m: int):
-    """(raw observations, DaySplit) for the inclusive period [start, end] of one scene, or
-    None when the rollup cannot serve it (none yet, cells of `cell_m` not made of its cells, no
-    rolled-up day in the period, too many stale days). `observations` are the viewer's
-    visible, counted observations of the scene (any time); the raw part keeps the viewer's
-    rules. The split keeps the rollup's own cell size: `cells_sql` merges them into `cell_m`."""
+def split(observations, scene_ids, start: date, end: date, cell_m: int, *, kept: bool = True):
+    """(raw observations, DaySplit) for the inclusive period [start, end] of one scene (an
+    id) or several (a list of ids), or None when the rollup cannot serve it (none yet, cells
+    of `cell_m` not made of its cells, no rolled-up day in the period, stale rows on too many
+    days). `observations` are the viewer's visible, counted observations of the scenes (any
+    time); the raw part keeps the viewer's rules. The split keeps the rollup's own cell size:
+    `cells_sql` merges them into `cell_m`. `kept=False` says the observations hold no kept
+    rows (a lägesbild's): the raw part is then only the days the rollup lacks, and nothing
+    to read when it holds them all."""
     from django.conf import settings
     from django.db.models import Q
 
+    ids = [scene_ids] if isinstance(scene_ids, int) else sorted(set(scene_ids))
     state = day_state()
     if state is None or state.through is None or not state.cell_m or cell_m % state.cell_m:
         return None
     last = min(end, state.through)
-    if last < start:
+    if last < start or not ids:
         return None
     stale = sorted(
         ObservationDayStale.objects.filter(
-            scene_id=scene_id, day__gte=start, day__lte=last
-        ).values_list("day", flat=True)
+            scene_id__in=ids, day__gte=start, day__lte=last
+        ).values_list("scene_id", "day")
     )
-    if len(stale) > settings.ODS_DAY_ROLLUP_MAX_STALE_DAYS:
+    # One term of the raw part per stale day, for the scenes stale on it.
+    stale_days: dict[date, list[int]] = {}
+    for scene, day in stale:
+        stale_days.setdefault(day, []).append(scene)
+    if len(stale_days) > settings.ODS_DAY_ROLLUP_MAX_STALE_DAYS:
         return None
-    rest = Q(restricted=True) | Q(occurred_at__gte=_local_start(last + timedelta(days=1)))
-    for day in stale:
-        rest |= Q(
+    # What the rollup does not hold: the kept rows, the days after its last and stale days.
+    rest = [Q(restricted=True)] if kept else []
+    if last < end:
+        rest.append(Q(occurred_at__gte=_local_start(last + timedelta(days=1))))
+    for day, scenes in sorted(stale_days.items()):
+        on_day = Q(
             occurred_at__gte=_local_start(day),
             occurred_at__lt=_local_start(day + timedelta(days=1)),
         )
+        rest.append(on_day & Q(scene_id__in=scenes) if len(ids) > 1 else on_day)
+    if not rest:
+        # Nothing is read: a condition that can never hold would still make the database
+        # walk the period's rows (an OR of ranges is not an index range).
+        return observations.none(), DaySplit(ids, start, last, stale, state.cell_m)
     raw = observations.filter(
         occurred_at__gte=_local_start(start), occurred_at__lt=_local_start(end + timedelta(days=1))
-    ).filter(rest)
-    return raw, DaySplit(scene_id, start, last, stale, state.cell_m)
+    ).filter(reduce(operator.or_, rest))
+    return raw, DaySplit(ids, start, last, stale, state.cell_m)

@@ -140,10 +140,11 @@ import copy
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone, translation
 
+from actors.models import Organisation
 from sara.models import Action, ActionStatus, Case, Phase
 from sara.permissions import open_condition, overdue_condition
 from scenes import analysis
@@ -213,6 +214,115 @@ def _assessment(a: SymptomAssessment | None) -> dict | None:
     }
 
 
+def _ranked(counts: dict) -> list[tuple]:
+    """(key, count) most first, then by key (None last, as the database orders)."""
+    return sorted(
+        ((k, n) for k, n in counts.items() if n),
+        key=lambda kn: (-kn[1], kn[0] is None, kn[0] if kn[0] is not None else ""),
+    )
+
+
+def _place_key(value: str) -> int | None:
+    return int(value) if value else None
+
+
+class Part:
+    """One period's counted, shared observations of the report's scenes: the rows read from
+    the observations (`raw`) plus, where the daily rollup serves the period, its days
+    (`rollup`, scenes/rollups.py). Each count is the raw rows' plus the rollup's: the same
+    figures as from the observations alone, without reading every row of a long period."""
+
+    def __init__(self, raw, rollup=None):
+        self.raw = raw
+        self.rollup = rollup
+
+    def _raw(self, fields: tuple[str, ...], scenes: list[int] | None) -> dict:
+        """The raw rows' counts by `fields` (by scene first, for `scenes`)."""
+        rows = self.raw.order_by()
+        if scenes is not None:
+            rows, fields = rows.filter(scene_id__in=scenes), ("scene_id", *fields)
+        return {
+            (tuple(k) if len(k) > 1 else k[0]): n
+            for *k, n in rows.values_list(*fields).annotate(n=Count("pk"))
+        }
+
+    def _split(self, scenes: list[int] | None):
+        if self.rollup is None:
+            return None
+        return self.rollup if scenes is None else self.rollup.only(scenes)
+
+    @staticmethod
+    def _add(out: dict, rows: dict, key, by_scene: bool) -> dict:
+        for (scene, value), n in rows.items():
+            k = (scene, key(value)) if by_scene else key(value)
+            out[k] = out.get(k, 0) + n
+        return out
+
+    def counts(self, field: str, column: str, key=str, scenes: list[int] | None = None) -> dict:
+        """{value: count} of one field (`column` its counts in the rollup; `key` turns the
+        rollup's text keys into the field's values); with `scenes`, {(scene, value): count}
+        for those scenes."""
+        out = self._raw((field,), scenes)
+        split = self._split(scenes)
+        if split is None:
+            return out
+        return self._add(
+            out, split.keyed_by_scene(column, scenes is not None), key, scenes is not None
+        )
+
+    def ratings(self, scenes: list[int] | None = None) -> dict:
+        """{rating: count}, or with `scenes` {(scene, rating): count}."""
+        out = self._raw(("insecurity",), scenes)
+        split = self._split(scenes)
+        if split is None:
+            return out
+        return self._add(
+            out, split.insecurity_by_scene(scenes is not None), int, scenes is not None
+        )
+
+    def by_scene(self) -> dict[int, int]:
+        out = dict(self.raw.order_by().values_list("scene_id").annotate(n=Count("pk")))
+        for scene, n in (self.rollup.by_scene() if self.rollup else {}).items():
+            out[scene] = out.get(scene, 0) + n
+        return out
+
+    def slots(self, scenes: list[int]) -> dict[tuple[int, int, int], int]:
+        """{(scene, ISO weekday, hour): count} for some scenes."""
+        zone = analysis._local_zone()
+        out: dict[tuple[int, int, int], int] = {}
+        for sid, weekday, hour, n in (
+            self.raw.filter(scene_id__in=scenes)
+            .order_by()
+            .annotate(
+                weekday=ExtractIsoWeekDay("occurred_at", tzinfo=zone),
+                hour=ExtractHour("occurred_at", tzinfo=zone),
+            )
+            .values_list("scene_id", "weekday", "hour")
+            .annotate(n=Count("pk"))
+        ):
+            out[(sid, weekday, hour)] = n
+        if self.rollup is not None:
+            for sid, weekday, hour, n in self.rollup.only(scenes).matrix_by_scene():
+                out[(sid, weekday, hour)] = out.get((sid, weekday, hour), 0) + n
+        return out
+
+    def days(self) -> int:
+        """The number of local days with any observation."""
+        zone = analysis._local_zone()
+        days = set(
+            self.raw.order_by()
+            .annotate(day=TruncDate("occurred_at", tzinfo=zone))
+            .values_list("day", flat=True)
+            .distinct()
+        )
+        return len(days | (self.rollup.days() if self.rollup else set()))
+
+
+def _mean(ratings: dict[int, int]) -> float | None:
+    n = sum(ratings.values())
+    return round(sum(r * c for r, c in ratings.items()) / n, 2) if n else None
+
+
 class SnapshotBuilder:
     """Reads everything a lägesbild shows, for one report, as its requester may see it now."""
 
@@ -239,15 +349,26 @@ class SnapshotBuilder:
             .order_by("name")
         )
 
-    def observations(self, start: date, end: date):
+    def observations(self, start: date, end: date) -> Part:
         # A report is read by everyone who may see its scenes: it counts only what all of
-        # them may count, never rows an organisation keeps to itself.
-        return (
+        # them may count, never rows an organisation keeps to itself. Those are the rows the
+        # daily rollup holds: a long period reads its past days from there.
+        from scenes import rollups
+
+        shared = (
             Observation.objects.visible_to(self.user)
             .shared()
             .counted()
-            .filter(
-                scene_id__in=self.scene_ids,
+            .filter(scene_id__in=self.scene_ids)
+        )
+        if (end - start).days + 1 > settings.ODS_DAY_ROLLUP_MIN_DAYS:
+            parts = rollups.split(
+                shared, self.scene_ids, start, end, settings.ODS_HOTSPOT_CELL_M, kept=False
+            )
+            if parts is not None:
+                return Part(*parts)
+        return Part(
+            shared.filter(
                 occurred_at__gte=_day_start(start),
                 occurred_at__lt=_day_start(end + timedelta(days=1)),
             )
@@ -265,17 +386,18 @@ class SnapshotBuilder:
             prev_start, prev_end = r.previous_period()
             obs = self.observations(r.period_start, r.period_end)
             prev = self.observations(prev_start, prev_end)
-            visible = (
-                Observation.objects.visible_to(self.user)
-                .counted()
-                .filter(scene_id__in=self.scene_ids)
-            )
+            self.first_seen = self.first_observations()
+            data_from = min(filter(None, self.first_seen.values()), default=None)
             self.result = analysis.analyse(
-                obs,
+                obs.raw,
                 r.period_start,
                 r.period_end,
-                compare_with=prev,
-                data_from=analysis.first_observation_date(visible),
+                compare_with=prev.raw,
+                rollup=obs.rollup,
+                compare_rollup=prev.rollup,
+                data_from=data_from.astimezone(analysis._local_zone()).date()
+                if data_from
+                else None,
                 today=self.today,
                 # A summary's map has no cells: only its hotspots are read.
                 cell_limit=HOTSPOT_ROWS if r.scope != "scene" else None,
@@ -332,6 +454,23 @@ class SnapshotBuilder:
                 snapshot["summary"] = summary
             return snapshot
 
+    def first_observations(self) -> dict:
+        """{scene: its first observation's time} of what the requester may count there
+        (kept rows included: they say since when there is data), each read as the first row
+        on the scene-and-time index, not as a minimum over all its rows."""
+        earliest = (
+            Observation.objects.visible_to(self.user)
+            .counted()
+            .filter(scene_id=OuterRef("pk"))
+            .order_by("occurred_at")
+            .values("occurred_at")[:1]
+        )
+        return dict(
+            Scene.objects.filter(pk__in=self.scene_ids)
+            .annotate(first=Subquery(earliest))
+            .values_list("pk", "first")
+        )
+
     def scope_label(self) -> str:
         r = self.report
         if r.scope == "scene":
@@ -358,8 +497,8 @@ class SnapshotBuilder:
         scene; then the highlights of the scenes that changed most (by the absolute change
         in counted observations); every other scene is an appendix row."""
         today = self.today
-        now = dict(obs.order_by().values_list("scene_id").annotate(n=Count("pk")))
-        before = dict(prev.order_by().values_list("scene_id").annotate(n=Count("pk")))
+        now = obs.by_scene()
+        before = prev.by_scene()
         open_cases = dict(
             Case.objects.visible_to(self.user)
             .filter(scene_id__in=self.scene_ids)
@@ -439,50 +578,39 @@ class SnapshotBuilder:
         ids = [s.pk for s in top]
         if not ids:
             return []
-        mine = obs.filter(scene_id__in=ids).order_by()
-        zone = analysis._local_zone()
         categories: dict[int, list[dict]] = {pk: [] for pk in ids}
-        for sid, value, n in (
-            mine.values_list("scene_id", "category")
-            .annotate(n=Count("pk"))
-            .order_by("scene_id", "-n", "category")
-        ):
+        for (sid, value), n in _ranked(obs.counts("category", "categories", scenes=ids)):
             if len(categories[sid]) < TOP_CATEGORIES:
                 categories[sid].append({"label": _label(analysis.Category, value), "count": n})
+        names = {p.pk: p.name for s in top for p in s.places.all()}
+        by_name: dict[tuple[int, str | None], int] = {}
+        for (sid, place), n in obs.counts("place_id", "places", _place_key, scenes=ids).items():
+            key = (sid, names.get(place) if place is not None else None)
+            by_name[key] = by_name.get(key, 0) + n
         places: dict[int, dict] = {}
-        for sid, name, n in (
-            mine.values_list("scene_id", "place__name")
-            .annotate(n=Count("pk"))
-            .order_by("scene_id", "-n", "place__name")
+        for (sid, name), n in sorted(
+            by_name.items(), key=lambda kn: (-kn[1], kn[0][1] is None, kn[0][1] or "")
         ):
-            places.setdefault(sid, {"label": name or NO_PLACE, "count": n})
+            if n:
+                places.setdefault(sid, {"label": name or NO_PLACE, "count": n})
         slots: dict[int, dict] = {}
-        for sid, weekday, hour, n in (
-            mine.annotate(
-                weekday=ExtractIsoWeekDay("occurred_at", tzinfo=zone),
-                hour=ExtractHour("occurred_at", tzinfo=zone),
-            )
-            .values_list("scene_id", "weekday", "hour")
-            .annotate(n=Count("pk"))
-            .order_by("scene_id", "-n", "weekday", "hour")
+        for (sid, weekday, hour), n in sorted(
+            obs.slots(ids).items(), key=lambda kn: (-kn[1], kn[0][1], kn[0][2])
         ):
-            slots.setdefault(sid, {"weekday": weekday - 1, "hour": hour, "count": n})
-        means = dict(mine.values_list("scene_id").annotate(m=Avg("insecurity")))
-        first = dict(
-            Observation.objects.visible_to(self.user)
-            .counted()
-            .filter(scene_id__in=ids)
-            .order_by()
-            .values_list("scene_id")
-            .annotate(first=Min("occurred_at"))
-        )
+            if n:
+                slots.setdefault(sid, {"weekday": weekday - 1, "hour": hour, "count": n})
+        ratings: dict[int, dict[int, int]] = {pk: {} for pk in ids}
+        for (sid, rating), n in obs.ratings(scenes=ids).items():
+            ratings[sid][rating] = n
+        zone = analysis._local_zone()
+        first = self.first_seen
         prev_start, _prev_end = r.previous_period()
         out = []
         for s in top:
             one = rows[s.pk]
             data_from = first.get(s.pk)
             latest = assessments[s.pk][0] if assessments[s.pk] else None
-            mean = means.get(s.pk)
+            mean = _mean(ratings[s.pk])
             out.append(
                 {
                     **one,
@@ -497,7 +625,7 @@ class SnapshotBuilder:
                     "categories": categories[s.pk],
                     "place": places.get(s.pk),
                     "slot": slots.get(s.pk),
-                    "insecurity": round(mean, 2) if mean is not None else None,
+                    "insecurity": mean,
                     "symptoms": [_label(Symptom, v) for v in latest.symptoms] if latest else [],
                     "assessed_on": latest.assessed_on.isoformat() if latest else None,
                 }
@@ -537,7 +665,9 @@ class SnapshotBuilder:
 
     def what(self, obs, prev, total: int) -> dict:
         now = self.result.categories
-        before = {value: n for value, _label_, n in analysis.counts_by_category(prev)}
+        before = {
+            value: n for value, _label_, n in analysis.counts_by_category(prev.raw, prev.rollup)
+        }
         previous_total = sum(before.values())
         categories = []
         for value, label, n in now:
@@ -584,12 +714,25 @@ class SnapshotBuilder:
             }
             for i, c in enumerate(cells[:HOTSPOT_ROWS], start=1)
         ]
-        by_place = (
-            obs.order_by()
-            .values_list("place__scene_id", "place__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "place__scene_id", "place__name")
-        )
+        of_place = {p.pk: (p.scene_id, p.name) for p, _geom in places}
+        grouped: dict[tuple[int | None, str | None], int] = {}
+        for place, n in obs.counts("place_id", "places", _place_key).items():
+            key = of_place.get(place, (None, None)) if place is not None else (None, None)
+            grouped[key] = grouped.get(key, 0) + n
+        by_place = [
+            (sid, name, n)
+            for (sid, name), n in sorted(
+                grouped.items(),
+                key=lambda kn: (
+                    -kn[1],
+                    kn[0][0] is None,
+                    kn[0][0] or 0,
+                    kn[0][1] is None,
+                    kn[0][1] or "",
+                ),
+            )
+            if n
+        ]
         if self.summarised:
             by_place = by_place[:SUMMARY_PLACE_ROWS]
         place_rows = [
@@ -684,19 +827,14 @@ class SnapshotBuilder:
 
     def who(self, obs, prev, total: int) -> dict:
         groups = self.result.groups
-        ratings = dict(
-            obs.order_by()
-            .values_list("insecurity")
-            .annotate(n=Count("pk"))
-            .values_list("insecurity", "n")
-        )
-        mean = obs.aggregate(m=Avg("insecurity"))["m"]
-        previous_mean = prev.aggregate(m=Avg("insecurity"))["m"]
+        ratings = obs.ratings()
+        mean = _mean(ratings)
+        previous_mean = _mean(prev.ratings())
         return {
             "groups": [{"label": label, "count": n} for _v, label, n in groups],
             "insecurity": {
-                "mean": round(mean, 2) if mean is not None else None,
-                "previous_mean": round(previous_mean, 2) if previous_mean is not None else None,
+                "mean": mean,
+                "previous_mean": previous_mean,
                 "distribution": [ratings.get(i, 0) for i in range(1, 6)],
             },
         }
@@ -774,22 +912,14 @@ class SnapshotBuilder:
         return {"scenes": scenes}
 
     def sources(self, obs, total: int, assessments) -> dict:
-        by_source = list(
-            obs.order_by().values_list("source").annotate(n=Count("pk")).order_by("-n", "source")
-        )
-        by_org = list(
-            obs.order_by()
-            .values_list("organisation__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "organisation__name")
-        )
-        days = (
-            obs.order_by()
-            .annotate(day=TruncDate("occurred_at", tzinfo=analysis._local_zone()))
-            .values("day")
-            .distinct()
-            .count()
-        )
+        by_source = _ranked(obs.counts("source", "sources"))
+        per_org = obs.counts("organisation_id", "organisations", int)
+        names = dict(Organisation.objects.filter(pk__in=per_org).values_list("pk", "name"))
+        org_counts: dict[str, int] = {}
+        for org, n in per_org.items():
+            org_counts[names[org]] = org_counts.get(names[org], 0) + n
+        by_org = _ranked(org_counts)
+        days = obs.days()
         indicators = list(
             Indicator.objects.visible_to(self.user)
             .filter(scene_id__in=[s.pk for s in self.detailed_scenes()])

@@ -8,6 +8,7 @@ who already have a membership of the provider's organisation get in; nobody gets
 
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialApp
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from actors.models import SignOn, User
 
@@ -116,7 +117,16 @@ def sign_in_through(page, live_server, organisation: str, username="", password=
     """Choose the organisation on the log-in page and, unless still signed in there, sign in
     at its provider."""
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_role("button", name=f"Logga in med {organisation}").click()
+    button = page.get_by_role("button", name=f"Logga in med {organisation}")
+    try:
+        button.wait_for(timeout=20_000)
+    except PlaywrightTimeout as error:
+        # Seen once in a whole run and never alone: say what the page was instead.
+        raise AssertionError(
+            f"No sign-in button for {organisation} at {page.url}: "
+            f"{page.locator('body').inner_text()[:800]!r}"
+        ) from error
+    button.click()
     if not username:
         return
     page.get_by_label("Username").fill(username)

@@ -105,18 +105,21 @@ def refresh_all() -> None:
 #
 # One row per scene and local day (settings.TIME_ZONE) of the openly shared, counted
 # observations (not kept to an organisation, not a duplicate): the total, the counts per local
-# hour, per category and per affected group, and, in ObservationDayCell, per hotspot grid cell
-# (SWEREF 99 TM, `cell_m` metres, as scenes.analysis counts them). The scene page and the API's
-# analysis read whole past days of a long period from here (`DaySplit`) and the rest from the
-# observations: the days after the rollup's last day (today), the days changed since their row
-# was made, and the kept rows the viewer may see (those differ per viewer, so they are never
-# rolled up). The sum is exactly what the observations give.
+# hour, per category, affected group, source, organisation, sub-place and insecurity rating,
+# and, in ObservationDayCell, per hotspot grid cell (SWEREF 99 TM, `cell_m` metres, as
+# scenes.analysis counts them). The scene page, the API's analysis, the scene map and the
+# lägesbild (situation_reports.snapshot, for one scene or many) read whole past days of a long
+# period from here (`DaySplit`) and the rest from the observations: the days after the
+# rollup's last day (today), the days changed since their row was made, and the kept rows the
+# viewer may see (those differ per viewer, so they are never rolled up; a lägesbild counts
+# none). The sum is exactly what the observations give.
 #
-# A trigger (migration scenes.0013) marks the (scene, day) of every written, changed or deleted
-# observation in ObservationDayStale, whatever writes; a stale day is read from the
-# observations until `refresh_days` (Celery beat, scenes.tasks.refresh_observation_days) has
-# made its row again. `rebuild_days` (manage.py rebuild_observation_days) recomputes all, for
-# what bypassed the trigger (a bulk load with triggers off, a restore).
+# A trigger (migrations scenes.0013 and 0015) marks the (scene, day) of every written,
+# changed or deleted observation in ObservationDayStale, whatever writes; a stale day is read
+# from the observations until `refresh_days` (Celery beat,
+# scenes.tasks.refresh_observation_days) has made its row again. `rebuild_days` (manage.py
+# rebuild_observation_days) recomputes all, for what bypassed the trigger (a bulk load with
+# triggers off, a restore).
 #
 # No audit triggers on these tables: they are caches computed from the audited observations.
 

@@ -215,11 +215,17 @@ def _assessment(a: SymptomAssessment | None) -> dict | None:
 
 
 def _ranked(counts: dict) -> list[tuple]:
-    """(key, count) most first, then by key (None last, as the database orders)."""
-    return sorted(
-        ((k, n) for k, n in counts.items() if n),
-        key=lambda kn: (-kn[1], kn[0] is None, kn[0] if kn[0] is not None else ""),
-    )
+    """(key, count) of the counts above zero, most first, then by key (a tuple key part by
+    part), None last, as the database orders."""
+
+    def order(part) -> tuple:
+        return (part is None, "" if part is None else part)
+
+    def key(kn: tuple) -> tuple:
+        k, n = kn
+        return (-n, *(order(p) for p in (k if isinstance(k, tuple) else (k,))))
+
+    return sorted(((k, n) for k, n in counts.items() if n), key=key)
 
 
 def _place_key(value: str) -> int | None:
@@ -281,7 +287,7 @@ class Part:
         )
 
     def by_scene(self) -> dict[int, int]:
-        out = dict(self.raw.order_by().values_list("scene_id").annotate(n=Count("pk")))
+        out = self._raw(("scene_id",), None)
         for scene, n in (self.rollup.by_scene() if self.rollup else {}).items():
             out[scene] = out.get(scene, 0) + n
         return out
@@ -588,17 +594,11 @@ class SnapshotBuilder:
             key = (sid, names.get(place) if place is not None else None)
             by_name[key] = by_name.get(key, 0) + n
         places: dict[int, dict] = {}
-        for (sid, name), n in sorted(
-            by_name.items(), key=lambda kn: (-kn[1], kn[0][1] is None, kn[0][1] or "")
-        ):
-            if n:
-                places.setdefault(sid, {"label": name or NO_PLACE, "count": n})
+        for (sid, name), n in _ranked(by_name):
+            places.setdefault(sid, {"label": name or NO_PLACE, "count": n})
         slots: dict[int, dict] = {}
-        for (sid, weekday, hour), n in sorted(
-            obs.slots(ids).items(), key=lambda kn: (-kn[1], kn[0][1], kn[0][2])
-        ):
-            if n:
-                slots.setdefault(sid, {"weekday": weekday - 1, "hour": hour, "count": n})
+        for (sid, weekday, hour), n in _ranked(obs.slots(ids)):
+            slots.setdefault(sid, {"weekday": weekday - 1, "hour": hour, "count": n})
         ratings: dict[int, dict[int, int]] = {pk: {} for pk in ids}
         for (sid, rating), n in obs.ratings(scenes=ids).items():
             ratings[sid][rating] = n
@@ -719,20 +719,7 @@ class SnapshotBuilder:
         for place, n in obs.counts("place_id", "places", _place_key).items():
             key = of_place.get(place, (None, None)) if place is not None else (None, None)
             grouped[key] = grouped.get(key, 0) + n
-        by_place = [
-            (sid, name, n)
-            for (sid, name), n in sorted(
-                grouped.items(),
-                key=lambda kn: (
-                    -kn[1],
-                    kn[0][0] is None,
-                    kn[0][0] or 0,
-                    kn[0][1] is None,
-                    kn[0][1] or "",
-                ),
-            )
-            if n
-        ]
+        by_place = [(sid, name, n) for (sid, name), n in _ranked(grouped)]
         if self.summarised:
             by_place = by_place[:SUMMARY_PLACE_ROWS]
         place_rows = [

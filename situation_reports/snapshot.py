@@ -901,6 +901,8 @@ class SnapshotBuilder:
     def sources(self, obs, total: int, assessments) -> dict:
         by_source = _ranked(obs.counts("source", "sources"))
         per_org = obs.counts("organisation_id", "organisations", int)
+        # The names of the organisations of rows the requester may count (as the join to
+        # `organisation__name` read them), deactivated ones included: not the directory.
         names = dict(Organisation.objects.filter(pk__in=per_org).values_list("pk", "name"))
         org_counts: dict[str, int] = {}
         for org, n in per_org.items():

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.reads import record_read
 from ods_platform import exports as ods_exports
@@ -141,9 +141,6 @@ def case_detail(request, pk):
         "linked_observations": visible_observations.counted().filter(cases=case).count(),
         "linked_indicators": case.indicators.all(),
         "phase_form": PhaseForm(),
-        "analysis_form": AnalysisForm(case=case) if can_manage else None,
-        "action_form": ActionForm(case=case) if can_manage else None,
-        "assessment_form": AssessmentForm(case=case) if can_manage else None,
         "link_form": LinkObservationsForm(case=case) if can_manage else None,
         "by_place": _actions_by_place(actions),
         "next_phase_label": labels.get(services.next_phase(case)),
@@ -253,9 +250,16 @@ def case_phase(request, pk):
 
 
 def _add_to_case(request, pk, form_class, template_key, success, verb):
-    """Shared POST handling for the forms on the case page that add one object: the form
-    validates, the verb records it."""
+    """The pages that add one object to a case: GET shows the empty form, POST validates it
+    and the verb records it (an invalid POST shows the form again with what was typed).
+    The case page links here instead of rendering these forms inline: the action form
+    alone (its choices of methods and assignees) was a third of the case page's time."""
     case = permissions.get_case_for_user(request.user, pk, manage=True)
+    if request.method != "POST":
+        form = form_class(case=case)
+        return render(
+            request, "sara/case_add_form.html", {"case": case, "form": form, "kind": template_key}
+        )
     form = form_class(request.POST, case=case)
     if form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
@@ -268,7 +272,7 @@ def _add_to_case(request, pk, form_class, template_key, success, verb):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def analysis_add(request, pk):
     return _add_to_case(
         request, pk, AnalysisForm, "analysis", _("The analysis entry was added."),
@@ -277,7 +281,7 @@ def analysis_add(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def action_add(request, pk):
     return _add_to_case(
         request, pk, ActionForm, "action", _("The action was added."), services.add_action
@@ -285,7 +289,7 @@ def action_add(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assessment_add(request, pk):
     return _add_to_case(
         request, pk, AssessmentForm, "assessment", _("The assessment was saved."),

@@ -44,3 +44,29 @@ def test_sara_pages_have_no_wcag_violations(offline, live_server, cases, demo_pa
     page.wait_for_url(f"{live_server.url}/")
     page.goto(live_server.url + urls[which])
     assert axe_violations(page) == []
+
+
+def test_coordinator_adds_an_action_from_the_case_page(offline, live_server, cases, demo_password):
+    """The case page links to the action form (it is not rendered inline); a form sent
+    without a responsible organisation keeps what was typed; sent again it is saved and
+    listed on the case page."""
+    page = offline
+    case = cases.get(scene__name__startswith="Sergels")
+    log_in(page, live_server, "sthlm.samordnare", demo_password)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(live_server.url + reverse("sara:case_detail", args=[case.pk]))
+    page.get_by_role("link", name="Ny åtgärd", exact=True).click()
+    page.wait_for_url(f"{live_server.url}{reverse('sara:action_add', args=[case.pk])}")
+    page.get_by_label("Rubrik").fill("Städning av trappan")
+    page.get_by_label("Ansvarig organisation").select_option("")
+    page.get_by_role("button", name="Spara").click()
+    assert page.get_by_label("Rubrik").input_value() == "Städning av trappan"
+    assert not Action.objects.filter(case=case, title="Städning av trappan").exists()
+    assert axe_violations(page) == []
+    responsible = case.scene.team.first().organisation
+    page.get_by_label("Ansvarig organisation").select_option(str(responsible.pk))
+    page.get_by_role("button", name="Spara").click()
+    page.wait_for_url(f"{live_server.url}{reverse('sara:case_detail', args=[case.pk])}")
+    assert "Åtgärden lades till." in page.get_by_role("status").first.inner_text()
+    assert "Städning av trappan" in page.get_by_role("main").inner_text()
+    assert Action.objects.get(case=case, title="Städning av trappan").responsible == responsible

@@ -140,15 +140,9 @@ FORMS = {
     "share": FormPage("scenes:share_create", "kept", "lead_coordinator"),
     "case_create": FormPage("sara:case_create", "scene", "lead_coordinator"),
     "case_edit": FormPage("sara:case_edit", "case", "lead_coordinator"),
-    "analysis": FormPage(
-        "sara:case_detail", "case", "lead_coordinator", "sara:analysis_add", "analysis_form"
-    ),
-    "action_add": FormPage(
-        "sara:case_detail", "case", "lead_coordinator", "sara:action_add", "action_form"
-    ),
-    "case_assessment": FormPage(
-        "sara:case_detail", "case", "lead_coordinator", "sara:assessment_add", "assessment_form"
-    ),
+    "analysis": FormPage("sara:analysis_add", "case", "lead_coordinator"),
+    "action_add": FormPage("sara:action_add", "case", "lead_coordinator"),
+    "case_assessment": FormPage("sara:assessment_add", "case", "lead_coordinator"),
     "phase": FormPage(
         "sara:case_detail", "case", "lead_coordinator", "sara:case_phase", "phase_form"
     ),

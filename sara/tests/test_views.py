@@ -250,3 +250,26 @@ def test_a_whole_number_goal_is_shown_and_edited_without_decimals(
     form = client.get(reverse("sara:case_edit", args=[case.pk])).content.decode()
     assert 'name="goal_baseline" value="42"' in form
     assert 'name="goal_target" value="20.5"' in form
+
+
+def test_the_case_page_links_to_the_add_forms_which_offer_only_the_team(
+    client, case, actions, reference_orgs, stockholm_coordinator, transit_officer
+):
+    """The forms that add an analysis entry, an action or an assessment are pages of their
+    own, linked from the case page for those who manage the case (rendering them inline was
+    most of the case page's time)."""
+    client.force_login(stockholm_coordinator)
+    page = client.get(reverse("sara:case_detail", args=[case.pk])).content.decode()
+    for name in ("analysis_add", "action_add", "assessment_add"):
+        assert f'href="{reverse(f"sara:{name}", args=[case.pk])}"' in page
+    assert 'name="responsible"' not in page
+    form = client.get(reverse("sara:action_add", args=[case.pk]))
+    assert form.status_code == 200
+    offered = {o.pk for o in form.context["form"].fields["responsible"].queryset}
+    assert offered == set(case.scene.team.values_list("organisation_id", flat=True))
+    assert reference_orgs["kommun-0127"].pk not in offered
+    assert not case.actions.filter(title="").exists() and case.actions.count() == 3
+    client.force_login(transit_officer)
+    page = client.get(reverse("sara:case_detail", args=[case.pk])).content.decode()
+    assert reverse("sara:action_add", args=[case.pk]) not in page
+    assert client.get(reverse("sara:action_add", args=[case.pk])).status_code == 403

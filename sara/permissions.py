@@ -105,6 +105,11 @@ def overdue_condition(today: date, via: str = "") -> Q:
     return open_condition(via) & Q(**{f"{via}due_on__lt": today})
 
 
+def due_within_condition(today: date, days: int, via: str = "") -> Q:
+    """An open action due from today up to `days` days ahead (not yet overdue)."""
+    return open_condition(via) & Q(**{f"{via}due_on__range": (today, today + timedelta(days=days))})
+
+
 def responsible_organisation_ids(user: Any) -> list[int]:
     """The organisations whose actions the user works on (with a role that does)."""
     return [m.organisation_id for m in memberships_of(user) if m.role in ACTION_ROLES]
@@ -122,7 +127,7 @@ class ActionQuerySet(PrivateSceneChildQuerySet):
 
     def due_within(self, today: date, days: int) -> Any:
         """Open actions due from today up to `days` days ahead (not yet overdue)."""
-        return self.open().filter(due_on__range=(today, today + timedelta(days=days)))
+        return self.filter(due_within_condition(today, days))
 
     def responsible_of(self, user: Any) -> Any:
         """Visible actions whose responsible organisation the user works on actions for."""

@@ -215,3 +215,31 @@ def test_start_page_queries_are_bounded_and_do_not_grow_with_data(
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("home"))
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_the_coordinators_overdue_and_soon_due_lists_count_every_action_and_show_the_first(
+    cases, stockholm_coordinator, stockholm_case, police
+):
+    """Both lists come from one query (numbered and counted per list): planted actions with
+    known due dates give known totals, the earliest first, and closed or later ones left out."""
+    from ods_platform.startpage import TOP
+
+    today = timezone.localdate()
+    from sara.models import Action
+
+    Action.objects.filter(case__owner=stockholm_case.owner).delete()  # only the planted ones
+    for n in range(TOP + 2):  # overdue: due 1 .. TOP + 2 days ago
+        make_action(stockholm_case, police, title=f"Sen {n}", due_on=today - timedelta(n + 1))
+    make_action(stockholm_case, police, title="Stängd sen", status="genomford",
+                completed_on=today, due_on=today - timedelta(3))  # fmt: skip
+    make_action(stockholm_case, police, title="Snart A", due_on=today)
+    make_action(stockholm_case, police, title="Snart B", due_on=today + timedelta(7))
+    make_action(stockholm_case, police, title="Senare", due_on=today + timedelta(8))
+    client = Client()
+    client.force_login(stockholm_coordinator)
+    data = client.get(reverse("home")).context["sections"]["coordinator"]
+    overdue, soon = data["overdue"], data["due_soon"]
+    assert (overdue.total, soon.total) == (TOP + 2, 2)
+    assert [a.title for a in overdue.items] == [f"Sen {n}" for n in range(TOP + 1, 1, -1)]
+    assert [a.title for a in soon.items] == ["Snart A", "Snart B"] and not soon.more
+    assert overdue.more and len(overdue.items) == TOP

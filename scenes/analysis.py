@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,8 +22,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import CharField, Count, F, Func, Min, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth
+from django.db.models import Min, QuerySet
 
 from .models import SWEREF99TM, AffectedGroup, Category
 
@@ -224,26 +223,136 @@ def concentration(
     )
 
 
+def _top_cells(cells: int, top_share: float) -> int:
+    if not 0 < top_share <= 1:
+        raise ValueError("top_share must be above 0 and at most 1.")
+    # Decimal keeps ceil(0.28 × 25) at 7: in binary floating point 0.28 × 25 is 7.000000000000001.
+    return max(1, math.ceil(Decimal(str(top_share)) * cells)) if cells else 0
+
+
+def concentration_of(cells: list[HotspotCell], top_share: float = 0.10) -> Concentration:
+    """`concentration` worked out from all the cells `hotspot_cells` gave (busiest first)."""
+    top = _top_cells(len(cells), top_share)
+    total = sum(c.count for c in cells)
+    top_total = sum(c.count for c in cells[:top])
+    return Concentration(
+        cells=len(cells),
+        top_cells=top,
+        observations=total,
+        top_observations=top_total,
+        share=top_total / total if total else None,
+    )
+
+
 def _local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+# The four count figures of some observations in one pass: a CTE `o` of the queryset's rows
+# (its own compiled SQL), then one SELECT per figure, as (figure, key, hour, count) rows.
+# Parameters, in order: the queryset's own, then each SELECT's.
+_COUNT_PARTS: dict[str, tuple[str, int]] = {  # figure: (SELECT, how many time-zone parameters)
+    "slots": (
+        "SELECT 'slots', extract(isodow FROM occurred_at AT TIME ZONE %s)::int::text, "
+        "extract(hour FROM occurred_at AT TIME ZONE %s)::int, count(*) FROM o GROUP BY 2, 3",
+        2,
+    ),
+    "months": (
+        "SELECT 'months', date_trunc('month', occurred_at AT TIME ZONE %s)::date::text, 0, "
+        "count(*) FROM o GROUP BY 2",
+        1,
+    ),
+    "categories": ("SELECT 'categories', category::text, 0, count(*) FROM o GROUP BY 2", 0),
+    "groups": (
+        "SELECT 'groups', g::text, 0, count(*) "
+        "FROM o CROSS JOIN LATERAL unnest(affected_groups) AS g GROUP BY 2",
+        0,
+    ),
+}
+COUNT_PARTS = tuple(_COUNT_PARTS)
+
+
+@dataclass
+class Counts:
+    """Counts of observations by local (ISO weekday 1–7, hour) slot, by local month (its
+    first day), by category and by affected group (an observation counts once for each group
+    it names). Only the figures asked for are filled."""
+
+    slots: dict[tuple[int, int], int] = field(default_factory=dict)
+    months: dict[date, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)
+
+    def add(self, figure: str, key: str, hour: int, n: int) -> None:
+        """Add one row of a count query: `key` is the weekday, the month or the value."""
+        if not n:
+            return
+        target: dict = getattr(self, figure)
+        k: object
+        if figure == "slots":
+            k = (int(key), int(hour))
+        elif figure == "months":
+            k = date.fromisoformat(key)
+        else:
+            k = key
+        target[k] = target.get(k, 0) + int(n)
+
+    @property
+    def matrix(self) -> list[list[int]]:
+        """The slots as a 7 × 24 matrix (Monday = 0 … Sunday = 6, hours 0–23)."""
+        matrix = [[0] * 24 for _ in range(7)]
+        for (weekday, hour), n in self.slots.items():
+            matrix[weekday - 1][hour] += n
+        return matrix
+
+
+def observation_counts(
+    observations: QuerySet, parts: tuple[str, ...] = COUNT_PARTS, rollup: DaySplit | None = None
+) -> Counts:
+    """The `parts` of `Counts` of the observations (plus the rollup's days, when given): one
+    query over the observations for all of them (the rows are read once), one over the
+    rollup."""
+    unknown = set(parts) - set(_COUNT_PARTS)
+    if unknown or not parts:
+        raise ValueError(f"No such figures: {sorted(unknown) or parts!r}")
+    counts = Counts()
+    inner = observations.order_by().values("occurred_at", "category", "affected_groups")
+    try:
+        inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+    except EmptyResultSet:
+        rows: list[tuple] = []
+    else:
+        zone = settings.TIME_ZONE
+        # Only this module's constant SQL and Django's compiled, parameterised SQL are joined.
+        sql = f"WITH o AS MATERIALIZED ({inner_sql}) " + " UNION ALL ".join(
+            _COUNT_PARTS[p][0] for p in parts
+        )
+        params = [*inner_params, *(zone for p in parts for _ in range(_COUNT_PARTS[p][1]))]
+        with connections[inner.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    for figure, key, hour, n in rows:
+        counts.add(figure, key, hour, n)
+    if rollup is not None:
+        rollup.add_counts(counts, parts)
+    return counts
+
+
 def time_matrix(observations: QuerySet, rollup: DaySplit | None = None) -> list[list[int]]:
     """Counts by local weekday (Monday = 0 … Sunday = 6) and hour (0–23): a 7 × 24 matrix."""
-    zone = _local_zone()
-    rows = (
-        observations.order_by()
-        .annotate(
-            weekday=ExtractIsoWeekDay("occurred_at", tzinfo=zone),
-            hour=ExtractHour("occurred_at", tzinfo=zone),
-        )
-        .values_list("weekday", "hour")
-        .annotate(n=Count("pk"))
-    )
-    matrix = [[0] * 24 for _ in range(7)]
-    for weekday, hour, n in [*rows, *(rollup.matrix() if rollup else [])]:
-        matrix[weekday - 1][hour] += n
-    return matrix
+    return observation_counts(observations, ("slots",), rollup).matrix
+
+
+def _trend(months: dict[date, int], start: date, end: date) -> list[tuple[date, int]]:
+    if end < start:
+        raise ValueError("The end date is before the start date.")
+    trend = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        first = date(year, month, 1)
+        trend.append((first, months.get(first, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return trend
 
 
 def monthly_trend(
@@ -255,51 +364,26 @@ def monthly_trend(
     """
     if end < start:
         raise ValueError("The end date is before the start date.")
-    rows = (
-        observations.order_by()
-        .annotate(month=TruncMonth("occurred_at", tzinfo=_local_zone()))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-    )
-    counts = {month.date(): n for month, n in rows}
-    for month, n in (rollup.months() if rollup else {}).items():
-        counts[month] = counts.get(month, 0) + n
-    trend = []
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        first = date(year, month, 1)
-        trend.append((first, counts.get(first, 0)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return trend
+    return _trend(observation_counts(observations, ("months",), rollup).months, start, end)
 
 
 def _label(choices: type[Category] | type[AffectedGroup], value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 
-def _merged(rows, extra: dict[str, int] | None) -> list[tuple[str, int]]:
-    """Rows (value, n) in their order, or, with counts from a rollup, both summed and
-    ordered the same way (most first, then by value)."""
-    if extra is None:
-        return list(rows)
-    counts = dict(extra)
-    for value, n in rows:
-        counts[value] = counts.get(value, 0) + n
-    return sorted(((v, n) for v, n in counts.items() if n), key=lambda r: (-r[1], r[0]))
+def _ranked(
+    choices: type[Category] | type[AffectedGroup], counts: dict[str, int]
+) -> list[tuple[str, str, int]]:
+    """(value, label in the active language, count), most first, then by value."""
+    ranked = sorted(((v, n) for v, n in counts.items() if n), key=lambda r: (-r[1], r[0]))
+    return [(value, _label(choices, value), n) for value, n in ranked]
 
 
 def counts_by_category(
     observations: QuerySet, rollup: DaySplit | None = None
 ) -> list[tuple[str, str, int]]:
     """(value, label in the active language, count) per category, most frequent first."""
-    rows = (
-        observations.order_by()
-        .values_list("category")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "category")
-    )
-    merged = _merged(rows, rollup.categories() if rollup else None)
-    return [(value, _label(Category, value), n) for value, n in merged]
+    return _ranked(Category, observation_counts(observations, ("categories",), rollup).categories)
 
 
 def counts_by_affected_group(
@@ -307,15 +391,7 @@ def counts_by_affected_group(
 ) -> list[tuple[str, str, int]]:
     """(value, label, count) per affected group, most frequent first; an observation counts
     once for each group it names."""
-    rows = (
-        observations.order_by()
-        .annotate(group=Func(F("affected_groups"), function="unnest", output_field=CharField()))
-        .values_list("group")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "group")
-    )
-    merged = _merged(rows, rollup.groups() if rollup else None)
-    return [(value, _label(AffectedGroup, value), n) for value, n in merged]
+    return _ranked(AffectedGroup, observation_counts(observations, ("groups",), rollup).groups)
 
 
 def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
@@ -583,8 +659,12 @@ def monthly_counts(
     observations: QuerySet, start: date, end: date, rollup: DaySplit | None = None
 ) -> list[MonthCount]:
     """`monthly_trend` with how many of each month's days the period covers."""
+    return _month_counts(monthly_trend(observations, start, end, rollup), start, end)
+
+
+def _month_counts(trend: list[tuple[date, int]], start: date, end: date) -> list[MonthCount]:
     out = []
-    for first, n in monthly_trend(observations, start, end, rollup):
+    for first, n in trend:
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         last = following - timedelta(days=1)
         days = (min(last, end) - max(first, start)).days + 1
@@ -709,6 +789,7 @@ class PeriodAnalysis:
     groups: list[tuple[str, str, int]]
     change: Change | None = None
     rollup_through: date | None = None  # the last day read from the daily rollup, if any
+    rollup_refreshed_at: datetime | None = None  # when that rollup was last brought up to date
 
     @property
     def enough(self) -> bool:
@@ -812,8 +893,12 @@ def analyse(
     all): a summarised report needs its ten hotspots, not the county's ten thousand cells."""
     from django.utils import timezone
 
-    matrix = time_matrix(observations, rollup)
+    if end < start:
+        raise ValueError("The end date is before the start date.")
+    counts = observation_counts(observations, COUNT_PARTS, rollup)
+    matrix = counts.matrix
     total = sum(sum(row) for row in matrix)
+    cells = hotspot_cells(observations, cell_m, limit=cell_limit, rollup=rollup)
     result = PeriodAnalysis(
         start=start,
         end=end,
@@ -821,11 +906,14 @@ def analyse(
         min_observations=min_observations(),
         matrix=matrix,
         peaks=ranked_peaks(matrix, start, end),
-        months=monthly_counts(observations, start, end, rollup),
-        cells=hotspot_cells(observations, cell_m, limit=cell_limit, rollup=rollup),
-        concentration=concentration(observations, cell_m, rollup=rollup),
-        categories=counts_by_category(observations, rollup),
-        groups=counts_by_affected_group(observations, rollup),
+        months=_month_counts(_trend(counts.months, start, end), start, end),
+        cells=cells,
+        # With every cell at hand, their concentration needs no second pass over the rows.
+        concentration=concentration(observations, cell_m, rollup=rollup)
+        if cell_limit is not None
+        else concentration_of(cells),
+        categories=_ranked(Category, counts.categories),
+        groups=_ranked(AffectedGroup, counts.groups),
     )
     if compare_with is not None:
         days = (end - start).days + 1
@@ -870,13 +958,14 @@ def analyse_period(
     )
     rollup = compare_rollup = None
     if scene_id is not None and days > settings.ODS_DAY_ROLLUP_MIN_DAYS:
-        size = _cell_size(None)
-        now_split = rollups.split(observations, scene_id, start, end, size)
+        now_split, before = rollups.split_periods(
+            observations,
+            scene_id,
+            [(start, end), (previous_start, start - timedelta(days=1))],
+            _cell_size(None),
+        )
         if now_split is not None:
             current, rollup = now_split
-            before = rollups.split(
-                observations, scene_id, previous_start, start - timedelta(days=1), size
-            )
             if before is not None:
                 previous, compare_rollup = before
     result = analyse(
@@ -889,4 +978,5 @@ def analyse_period(
         compare_rollup=compare_rollup,
     )
     result.rollup_through = rollup.last if rollup else None
+    result.rollup_refreshed_at = rollup.refreshed_at if rollup else None
     return result

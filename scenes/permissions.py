@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -558,9 +558,17 @@ def get_scene_for_user(
     delete: bool = False,
 ) -> Scene:
     """The scene if the user may see it (else 404) and do what is asked (else 403)."""
-    from .models import Scene
+    from .models import Scene, SceneTeam
 
-    scene = get_visible_or_404(Scene.objects.prefetch_related("team"), user, pk)
+    # The team (with its organisations, for the page's team list) and the municipality come
+    # along: the permission checks and the scene's pages read both.
+    scene = get_visible_or_404(
+        Scene.objects.select_related("municipality").prefetch_related(
+            Prefetch("team", queryset=SceneTeam.objects.select_related("organisation"))
+        ),
+        user,
+        pk,
+    )
     setattr(scene, "_authorised_for", user.pk)  # noqa: B010 (see SceneChildQuerySet.in_scene)
     if edit and not can_edit_scene(user, scene):
         raise PermissionDenied

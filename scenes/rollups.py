@@ -21,6 +21,7 @@ import operator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import reduce
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
@@ -28,6 +29,9 @@ from django.db import connection, models
 from django.db.models import Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from .analysis import Counts
 
 
 class ObservationRollup(models.Model):
@@ -398,6 +402,7 @@ class DaySplit:
     last: date
     stale: list[tuple[int, date]]
     cell_m: int
+    refreshed_at: datetime | None = None  # when the rollup was last brought up to date
 
     # --- the rollup's part of each figure (parameters: scenes, first, last, stale pairs) ---
     _WHERE = (
@@ -423,6 +428,7 @@ class DaySplit:
             self.last,
             [(s, d) for s, d in self.stale if s in keep],
             self.cell_m,
+            self.refreshed_at,
         )
 
     def _rows(self, sql: str) -> list[tuple]:
@@ -454,10 +460,6 @@ class DaySplit:
             )
         }
 
-    def matrix(self) -> list[tuple[int, int, int]]:
-        """(ISO weekday, hour, count) of the rollup's days."""
-        return [(d, h, n) for _scene, d, h, n in self.matrix_by_scene(grouped=False)]
-
     def matrix_by_scene(self, grouped: bool = True) -> list[tuple[int, int, int, int]]:
         """(scene, ISO weekday, hour, count) of the rollup's days (scene 0 when not
         `grouped`)."""
@@ -474,17 +476,29 @@ class DaySplit:
             if n
         ]
 
-    def months(self) -> dict[date, int]:
-        return {
-            m: int(n)
-            for m, n in self._rows(
-                "SELECT date_trunc('month', day)::date, sum(total) "
-                "FROM scenes_observationday WHERE {where} GROUP BY 1"
-            )
+    def add_counts(self, counts: Counts, parts: tuple[str, ...]) -> None:
+        """Add the rollup's days to the `parts` of `counts` (scenes.analysis.Counts), in one
+        query: (figure, key, counts) rows, the hours of a weekday as one array of 24 sums (no
+        unnest: a county's 27,000 days unnested took 190 ms)."""
+        hours = ", ".join(f"sum(hours[{h + 1}])" for h in range(24))
+        selects = {
+            "slots": f"SELECT 'slots', extract(isodow FROM day)::int::text, ARRAY[{hours}] "  # noqa: S608
+            "FROM d GROUP BY 2",
+            "months": "SELECT 'months', date_trunc('month', day)::date::text, ARRAY[sum(total)] "
+            "FROM d GROUP BY 2",
+            "categories": "SELECT 'categories', e.key, ARRAY[sum(e.value::bigint)] "
+            "FROM d CROSS JOIN LATERAL jsonb_each_text(categories) AS e GROUP BY 2",
+            "groups": "SELECT 'groups', e.key, ARRAY[sum(e.value::bigint)] "
+            "FROM d CROSS JOIN LATERAL jsonb_each_text(groups) AS e GROUP BY 2",
         }
-
-    def _keyed(self, column: str) -> dict[str, int]:
-        return {key: n for (_scene, key), n in self.keyed_by_scene(column, grouped=False).items()}
+        sql = (
+            "WITH d AS MATERIALIZED (SELECT day, total, hours, categories, groups "
+            "FROM scenes_observationday WHERE {where}) "
+            + " UNION ALL ".join(selects[p] for p in parts)
+        )
+        for figure, key, sums in self._rows(sql):
+            for hour, n in enumerate(sums):
+                counts.add(figure, key, hour, n or 0)
 
     def keyed_by_scene(self, column: str, grouped: bool = True) -> dict[tuple[int, str], int]:
         """{(scene, key): count} of one of the rollup's JSON columns (scene 0 when not
@@ -500,12 +514,6 @@ class DaySplit:
                 "WHERE {where} GROUP BY 1, 2"
             )
         }
-
-    def categories(self) -> dict[str, int]:
-        return self._keyed("categories")
-
-    def groups(self) -> dict[str, int]:
-        return self._keyed("groups")
 
     def insecurity_by_scene(self, grouped: bool = True) -> dict[tuple[int, int], int]:
         """{(scene, rating 1–5): count} (scene 0 when not `grouped`)."""
@@ -544,27 +552,53 @@ def split(observations, scene_ids, start: date, end: date, cell_m: int, *, kept:
     `cells_sql` merges them into `cell_m`. `kept=False` says the observations hold no kept
     rows (a lägesbild's): the raw part is then only the days the rollup lacks, and nothing
     to read when it holds them all."""
+    return split_periods(observations, scene_ids, [(start, end)], cell_m, kept=kept)[0]
+
+
+def split_periods(
+    observations, scene_ids, periods: list[tuple[date, date]], cell_m: int, *, kept: bool = True
+) -> list:
+    """`split` for each of several periods of the same scenes (a period and the one before
+    it), reading the rollup's state and its stale days once for all of them."""
+    ids = [scene_ids] if isinstance(scene_ids, int) else sorted(set(scene_ids))
+    state = day_state()
+    if (
+        not periods
+        or state is None
+        or state.through is None
+        or not state.cell_m
+        or cell_m % state.cell_m
+    ):
+        return [None] * len(periods)
+    first = min(start for start, _end in periods)
+    last = min(max(end for _start, end in periods), state.through)
+    stale = (
+        sorted(
+            ObservationDayStale.objects.filter(
+                scene_id__in=ids, day__gte=first, day__lte=last
+            ).values_list("scene_id", "day")
+        )
+        if ids and first <= last
+        else []
+    )
+    return [_split(observations, ids, start, end, state, stale, kept) for start, end in periods]
+
+
+def _split(observations, ids, start, end, state, all_stale, kept):
     from django.conf import settings
     from django.db.models import Q
 
-    ids = [scene_ids] if isinstance(scene_ids, int) else sorted(set(scene_ids))
-    state = day_state()
-    if state is None or state.through is None or not state.cell_m or cell_m % state.cell_m:
-        return None
     last = min(end, state.through)
     if last < start or not ids:
         return None
-    stale = sorted(
-        ObservationDayStale.objects.filter(
-            scene_id__in=ids, day__gte=start, day__lte=last
-        ).values_list("scene_id", "day")
-    )
+    stale = [(scene, day) for scene, day in all_stale if start <= day <= last]
     # One term of the raw part per stale day, for the scenes stale on it.
     stale_days: dict[date, list[int]] = {}
     for scene, day in stale:
         stale_days.setdefault(day, []).append(scene)
     if len(stale_days) > settings.ODS_DAY_ROLLUP_MAX_STALE_DAYS:
         return None
+    held = DaySplit(ids, start, last, stale, state.cell_m, state.refreshed_at)
     # What the rollup does not hold: the kept rows, the days after its last and stale days.
     rest = [Q(restricted=True)] if kept else []
     if last < end:
@@ -578,8 +612,8 @@ def split(observations, scene_ids, start: date, end: date, cell_m: int, *, kept:
     if not rest:
         # Nothing is read: a condition that can never hold would still make the database
         # walk the period's rows (an OR of ranges is not an index range).
-        return observations.none(), DaySplit(ids, start, last, stale, state.cell_m)
+        return observations.none(), held
     raw = observations.filter(
         occurred_at__gte=_local_start(start), occurred_at__lt=_local_start(end + timedelta(days=1))
     ).filter(reduce(operator.or_, rest))
-    return raw, DaySplit(ids, start, last, stale, state.cell_m)
+    return raw, held

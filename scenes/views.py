@@ -278,7 +278,6 @@ def analysis_context(request, observations, start, end, *, where, scene_id=None)
     (all the scene's observations) a long period is read from the daily rollup too."""
     last = end - timedelta(days=1)
     result = analysis.analyse_period(observations, start.date(), last.date(), scene_id=scene_id)
-    state = rollups.day_state() if result.rollup_through else None
     weekdays = [formatting.weekday_short(d) for d in range(7)]
     charts = {
         "weekdays": weekdays,
@@ -346,7 +345,7 @@ def analysis_context(request, observations, start, end, *, where, scene_id=None)
         "start": start,
         "end": last,
         "rollup_through": result.rollup_through,
-        "rollup_refreshed_at": state.refreshed_at if state else None,
+        "rollup_refreshed_at": result.rollup_refreshed_at,
     }
 
 
@@ -395,7 +394,7 @@ def scene_detail(request, pk):
         "period_form": period_form,
         "latest_assessment": assessments[0] if assessments else None,
         "assessments": assessments,
-        "team": scene.team.select_related("organisation"),
+        "team": scene.team.all(),  # with the organisations (get_scene_for_user)
         "status_history": StatusChange.objects.visible_to(request.user)
         .filter(scene=scene)
         .select_related("changed_by")[:10],

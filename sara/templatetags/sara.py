@@ -21,10 +21,7 @@ def scene_cases(context, scene):
     request = context["request"]
     user = request.user
     cases = (
-        Case.objects.visible_to(user)
-        .filter(scene=scene)
-        .select_related("owner")
-        .order_by("-updated_at", "-pk")
+        Case.objects.in_scene(user, scene).select_related("owner").order_by("-updated_at", "-pk")
     )
     page = Paginator(cases, SCENE_CASES_SHOWN).get_page(request.GET.get("cases_page"))
     query = request.GET.copy()

@@ -170,6 +170,20 @@ def test_concentration_rounds_the_cell_count_up_exactly(scene):
     assert (exact.cells, exact.top_cells, exact.top_observations) == (25, 7, 7)
 
 
+def test_concentration_from_the_cells_equals_the_query(scene, hotspot_scene):
+    """The scene page works concentration out from the hotspot cells it already has: the same
+    figures as the query, rounding included."""
+    specs = [{"location": point_in_cell(i, j)} for i in range(5) for j in range(5)]
+    observe(scene, specs + [{"location": point_in_cell(9, 9)}] * 3)
+    for observations in (of(scene), of(hotspot_scene), of(scene).none()):
+        cells = analysis.hotspot_cells(observations, cell_m=CELL)
+        for share in (0.10, 0.25, 0.28, 1):
+            expected = analysis.concentration(observations, cell_m=CELL, top_share=share)
+            assert analysis.concentration_of(cells, top_share=share) == expected
+    with pytest.raises(ValueError):
+        analysis.concentration_of([], top_share=0)
+
+
 def test_concentration_share_parameter(hotspot_scene):
     quarter = analysis.concentration(of(hotspot_scene), cell_m=CELL, top_share=0.25)
     assert (quarter.top_cells, quarter.top_observations) == (3, 8)

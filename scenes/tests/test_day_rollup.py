@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scenes import analysis, rollups
@@ -107,6 +109,31 @@ def test_rollup_figures_equal_the_observations_for_every_viewer(
             totals[user.username] = _same(user, sergels).total
         # The kept rows count for their own organisation only: the viewers differ.
         assert len(set(totals.values())) > 1, totals
+
+
+def test_a_long_period_reads_the_rollup_state_once_and_each_source_once_per_figure_set(
+    planted, sergels, stockholm_field_worker
+):
+    """The scene page's figures of a long period and the one before it: the rollup's state
+    and its stale days are read once for both periods, and the weekday × hour, month,
+    category and group counts come from one pass over the observations and one over the
+    rollup (they were eight queries, and the state and stale days three and two)."""
+    with time_machine.travel(NOW, tick=False):
+        rollups.rebuild_days()
+        scene = get_scene_for_user(stockholm_field_worker, sergels.pk)
+        visible = Observation.objects.in_scene(stockholm_field_worker, scene).counted()
+        with CaptureQueriesContext(connection) as queries:
+            result = analysis.analyse_period(visible, START, END, scene_id=scene.pk)
+    sqls = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert result.rollup_through == END - timedelta(days=1) and result.rollup_refreshed_at
+    assert sum('FROM "scenes_observationdaystate"' in q for q in sqls) == 1
+    assert sum('FROM "scenes_observationdaystale"' in q for q in sqls) == 1
+    assert sum(q.startswith("WITH o AS MATERIALIZED") for q in sqls) == 1
+    assert sum(q.startswith("WITH d AS MATERIALIZED") for q in sqls) == 1
+    assert sum("concentration" in q or "ranked AS" in q for q in sqls) == 0
+    # State, stale days, first day, counts (observations, rollup), the parallel-workers
+    # setting and the cells, the previous period's count (observations, rollup).
+    assert len(sqls) == 9, "\n".join(sqls)
 
 
 def test_changes_after_the_refresh_are_counted_until_the_next_one(

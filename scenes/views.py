@@ -381,13 +381,13 @@ def scene_detail(request, pk):
     context = analysis_context(
         request, visible.counted(), start, end, where=scene.name, scene_id=scene.pk
     )
+    # Every list of the scene's rows within the authorised scene (`in_scene`: the row rules
+    # without the visible-scene subquery).
     assessments = list(
-        SymptomAssessment.objects.visible_to(request.user)
-        .filter(scene=scene)
-        .select_related("organisation")[:10]
+        SymptomAssessment.objects.in_scene(request.user, scene).select_related("organisation")[:10]
     )
     places = list(scene.places.all())
-    landmarks = list(Landmark.objects.visible_to(request.user).filter(scene=scene))
+    landmarks = list(Landmark.objects.in_scene(request.user, scene))
     recent = list(visible.select_related("organisation", "place")[:8])
     context |= {
         "scene": scene,
@@ -395,9 +395,9 @@ def scene_detail(request, pk):
         "latest_assessment": assessments[0] if assessments else None,
         "assessments": assessments,
         "team": scene.team.all(),  # with the organisations (get_scene_for_user)
-        "status_history": StatusChange.objects.visible_to(request.user)
-        .filter(scene=scene)
-        .select_related("changed_by")[:10],
+        "status_history": StatusChange.objects.in_scene(request.user, scene).select_related(
+            "changed_by"
+        )[:10],
         "places": places,
         "landmarks": landmarks,
         "indicators": scene.indicators.all(),

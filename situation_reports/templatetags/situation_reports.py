@@ -26,7 +26,7 @@ def scene_reports(context, scene, start, end):
         "end": end,
         "reports": list(recent),
         "subscriptions": list(
-            ReportSubscription.objects.visible_to(user).filter(scene=scene, is_active=True)
+            ReportSubscription.objects.in_scene(user, scene).filter(is_active=True)
         ),
         "can_subscribe": can_subscribe,
         "csrf_token": context.get("csrf_token"),

@@ -375,7 +375,9 @@ def _ranked(
     choices: type[Category] | type[AffectedGroup], counts: dict[str, int]
 ) -> list[tuple[str, str, int]]:
     """(value, label in the active language, count), most first, then by value."""
-    ranked = sorted(((v, n) for v, n in counts.items() if n), key=lambda r: (-r[1], r[0]))
+    ranked = sorted(
+        ((v, n) for v, n in counts.items() if n), key=lambda r: (-r[1], r[0] is None, r[0] or "")
+    )
     return [(value, _label(choices, value), n) for value, n in ranked]
 
 

@@ -264,6 +264,17 @@ def test_monthly_trend_includes_empty_months_and_uses_local_months(scene):
         analysis.monthly_trend(of(scene), date(2024, 5, 1), date(2024, 4, 1))
 
 
+def test_a_group_stored_as_null_is_counted_last_and_breaks_nothing(scene):
+    """A NULL inside the groups array (written around the forms, a restore) ties with real
+    groups on count and must still sort: it goes last, the figures are kept."""
+    made = observe(scene, [{"groups": ["boende"]}, {"groups": ["resenarer"]}])
+    Observation.objects.filter(pk=made[1].pk).update(affected_groups=[None])
+    groups = analysis.counts_by_affected_group(of(scene))
+    assert [(value, n) for value, _label, n in groups] == [("boende", 1), (None, 1)]
+    result = analysis.analyse(of(scene), date(2024, 1, 1), date(2024, 12, 31))
+    assert [(value, n) for value, _label, n in result.groups] == [("boende", 1), (None, 1)]
+
+
 def test_counts_by_category_and_affected_group(scene):
     observe(
         scene,

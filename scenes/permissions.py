@@ -211,11 +211,24 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
     def visible_to(self, user: Any) -> Self:
         return self._row_rules(user, super().visible_to(user))
 
+    # The reader organisations whose kept rows these rows hold besides the open ones (set by
+    # the row rules, kept through filters; None: no row rule applied, every kept row is in).
+    # The daily rollup (scenes/rollups.py) reads the kept rows of exactly these.
+    kept_readers: frozenset[int] | None = None
+
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]
+        clone.kept_readers = self.kept_readers
+        return clone
+
     def _row_rules(self, user: Any, rows: Self) -> Self:
         readers = sorted(reader_organisation_ids(user))
         if self.keepable:
             rows = rows.filter(self.kept_rows_visible_q(readers))
-        return rows._guard_text(readers) if self.text_fields else rows
+        rows = rows._guard_text(readers) if self.text_fields else rows
+        if self.keepable:
+            rows.kept_readers = frozenset(readers)
+        return rows
 
     def kept_rows_visible_q(self, readers: Any) -> Q:
         """The rows a reader of `readers` may see: not kept, kept by theirs, or shared with
@@ -258,7 +271,11 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
     def shared(self) -> Any:
         """The rows that are not kept to an organisation: what a document shown to everyone
         who sees the scene (a lägesbild) may count."""
-        return self.filter(restricted=False) if self.keepable else self
+        if not self.keepable:
+            return self
+        rows = self.filter(restricted=False)
+        rows.kept_readers = frozenset()
+        return rows
 
 
 class ObservationQuerySet(PrivateSceneChildQuerySet):

@@ -18,7 +18,7 @@ to an organisation, and the rows kept by the user's own organisations.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from typing import TYPE_CHECKING
@@ -107,16 +107,18 @@ def refresh_all() -> None:
 
 # --- The daily rollup: figures over long periods --------------------------------------------
 #
-# One row per scene and local day (settings.TIME_ZONE) of the openly shared, counted
-# observations (not kept to an organisation, not a duplicate): the total, the counts per local
+# One row per scene, local day (settings.TIME_ZONE) and keeper of the counted observations
+# (not a duplicate): `kept_by` 0 for the openly shared rows, else the organisation the rows are
+# kept to (scenes.permissions: its readers see them, others only what is shared with theirs).
+# Each row holds the total, the counts per local
 # hour, per category, affected group, source, organisation, sub-place and insecurity rating,
 # and, in ObservationDayCell, per hotspot grid cell (SWEREF 99 TM, `cell_m` metres, as
 # scenes.analysis counts them). The scene page, the API's analysis, the scene map and the
 # lägesbild (situation_reports.snapshot, for one scene or many) read whole past days of a long
 # period from here (`DaySplit`) and the rest from the observations: the days after the
-# rollup's last day (today), the days changed since their row was made, and the kept rows the
-# viewer may see (those differ per viewer, so they are never rolled up; a lägesbild counts
-# none). The sum is exactly what the observations give.
+# rollup's last day (today), the days changed since their row was made, and the kept rows
+# shared with the viewer's organisations by others (a share is per row and per reader; a
+# lägesbild counts no kept rows). The sum is exactly what the observations give.
 #
 # A trigger (migrations scenes.0013 and 0015) marks the (scene, day) of every written,
 # changed or deleted observation in ObservationDayStale, whatever writes; a stale day is read
@@ -131,6 +133,7 @@ def refresh_all() -> None:
 class ObservationDay(models.Model):
     scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    kept_by = models.BigIntegerField(default=0)  # 0: openly shared; else the keeping organisation
     total = models.IntegerField()
     hours = ArrayField(models.IntegerField(), size=24)  # [0] = 00:00–00:59 local time
     categories = models.JSONField(default=dict)  # {category: count}
@@ -144,15 +147,20 @@ class ObservationDay(models.Model):
 
     class Meta:
         app_label = "scenes"
-        constraints = [models.UniqueConstraint(fields=["scene", "day"], name="observation_day_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scene", "day", "kept_by"], name="observation_day_kept_key"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.scene_id}/{self.day}: {self.total}"
+        return f"{self.scene_id}/{self.day}/{self.kept_by}: {self.total}"
 
 
 class ObservationDayCell(models.Model):
     scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    kept_by = models.BigIntegerField(default=0)  # as ObservationDay's
     cell_m = models.IntegerField()
     cx = models.BigIntegerField()
     cy = models.BigIntegerField()
@@ -162,7 +170,8 @@ class ObservationDayCell(models.Model):
         app_label = "scenes"
         constraints = [
             models.UniqueConstraint(
-                fields=["scene", "cell_m", "day", "cx", "cy"], name="observation_day_cell_key"
+                fields=["scene", "cell_m", "day", "kept_by", "cx", "cy"],
+                name="observation_day_cell_kept_key",
             )
         ]
 
@@ -223,54 +232,61 @@ _INSECURITY_ARRAY = (
 _DAY_SQL = """
     WITH obs AS (
         SELECT o.scene_id, (o.occurred_at AT TIME ZONE %s)::date AS day,
+               CASE WHEN o.restricted THEN o.organisation_id ELSE 0 END AS kept_by,
                extract(hour FROM o.occurred_at AT TIME ZONE %s)::int AS hour,
                o.category, o.affected_groups, o.location, o.source, o.organisation_id,
                o.place_id, o.insecurity
         FROM scenes_observation o JOIN scenes_scene s ON s.id = o.scene_id
-        WHERE o.duplicate_of_id IS NULL AND NOT o.restricted AND ({where})
+        WHERE o.duplicate_of_id IS NULL AND ({where})
     ), h AS (
-        SELECT scene_id, day, hour, count(*) AS n FROM obs GROUP BY 1, 2, 3
+        SELECT scene_id, day, kept_by, hour, count(*) AS n FROM obs GROUP BY 1, 2, 3, 4
     ), d AS (
-        SELECT scene_id, day, sum(n)::int AS total, {hours} AS hours FROM h GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, sum(n)::int AS total, {hours} AS hours
+        FROM h GROUP BY 1, 2, 3
     ), c AS (
-        SELECT scene_id, day, jsonb_object_agg(category, n) AS categories FROM (
-            SELECT scene_id, day, category, count(*) AS n FROM obs GROUP BY 1, 2, 3
-        ) AS x GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, jsonb_object_agg(category, n) AS categories FROM (
+            SELECT scene_id, day, kept_by, category, count(*) AS n FROM obs GROUP BY 1, 2, 3, 4
+        ) AS x GROUP BY 1, 2, 3
     ), g AS (
-        SELECT scene_id, day, jsonb_object_agg(grp, n) AS groups FROM (
-            SELECT scene_id, day, grp, count(*) AS n FROM obs, unnest(obs.affected_groups) AS grp
-            GROUP BY 1, 2, 3
-        ) AS x GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, jsonb_object_agg(grp, n) AS groups FROM (
+            SELECT scene_id, day, kept_by, grp, count(*) AS n
+            FROM obs, unnest(obs.affected_groups) AS grp
+            GROUP BY 1, 2, 3, 4
+        ) AS x GROUP BY 1, 2, 3
     ), k AS (
-        SELECT scene_id, day, {insecurity} AS insecurity FROM obs GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, {insecurity} AS insecurity FROM obs GROUP BY 1, 2, 3
     ), src AS (
-        SELECT scene_id, day, jsonb_object_agg(source, n) AS sources FROM (
-            SELECT scene_id, day, source, count(*) AS n FROM obs GROUP BY 1, 2, 3
-        ) AS x GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, jsonb_object_agg(source, n) AS sources FROM (
+            SELECT scene_id, day, kept_by, source, count(*) AS n FROM obs GROUP BY 1, 2, 3, 4
+        ) AS x GROUP BY 1, 2, 3
     ), org AS (
-        SELECT scene_id, day, jsonb_object_agg(organisation_id::text, n) AS organisations FROM (
-            SELECT scene_id, day, organisation_id, count(*) AS n FROM obs GROUP BY 1, 2, 3
-        ) AS x GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, jsonb_object_agg(organisation_id::text, n)
+               AS organisations FROM (
+            SELECT scene_id, day, kept_by, organisation_id, count(*) AS n
+            FROM obs GROUP BY 1, 2, 3, 4
+        ) AS x GROUP BY 1, 2, 3
     ), pl AS (
-        SELECT scene_id, day, jsonb_object_agg(coalesce(place_id::text, ''), n) AS places FROM (
-            SELECT scene_id, day, place_id, count(*) AS n FROM obs GROUP BY 1, 2, 3
-        ) AS x GROUP BY 1, 2
+        SELECT scene_id, day, kept_by, jsonb_object_agg(coalesce(place_id::text, ''), n)
+               AS places FROM (
+            SELECT scene_id, day, kept_by, place_id, count(*) AS n FROM obs GROUP BY 1, 2, 3, 4
+        ) AS x GROUP BY 1, 2, 3
     ), days AS (
-        INSERT INTO scenes_observationday (scene_id, day, total, hours, categories, groups,
-                                           sources, organisations, places, insecurity)
-        SELECT d.scene_id, d.day, d.total, d.hours, coalesce(c.categories, '{{}}'),
+        INSERT INTO scenes_observationday (scene_id, day, kept_by, total, hours, categories,
+                                           groups, sources, organisations, places, insecurity)
+        SELECT d.scene_id, d.day, d.kept_by, d.total, d.hours, coalesce(c.categories, '{{}}'),
                coalesce(g.groups, '{{}}'), src.sources, org.organisations, pl.places,
                k.insecurity
-        FROM d LEFT JOIN c USING (scene_id, day) LEFT JOIN g USING (scene_id, day)
-             JOIN k USING (scene_id, day) JOIN src USING (scene_id, day)
-             JOIN org USING (scene_id, day) JOIN pl USING (scene_id, day)
+        FROM d LEFT JOIN c USING (scene_id, day, kept_by)
+             LEFT JOIN g USING (scene_id, day, kept_by)
+             JOIN k USING (scene_id, day, kept_by) JOIN src USING (scene_id, day, kept_by)
+             JOIN org USING (scene_id, day, kept_by) JOIN pl USING (scene_id, day, kept_by)
         RETURNING 1
     )
-    INSERT INTO scenes_observationdaycell (scene_id, day, cell_m, cx, cy, n)
-    SELECT scene_id, day, %s, floor(ST_X(p) / %s)::bigint, floor(ST_Y(p) / %s)::bigint,
-           count(*)
-    FROM (SELECT scene_id, day, ST_Transform(location, {srid}) AS p FROM obs) AS t
-    GROUP BY 1, 2, 4, 5
+    INSERT INTO scenes_observationdaycell (scene_id, day, kept_by, cell_m, cx, cy, n)
+    SELECT scene_id, day, kept_by, %s, floor(ST_X(p) / %s)::bigint,
+           floor(ST_Y(p) / %s)::bigint, count(*)
+    FROM (SELECT scene_id, day, kept_by, ST_Transform(location, {srid}) AS p FROM obs) AS t
+    GROUP BY 1, 2, 3, 5, 6
 """
 
 
@@ -393,9 +409,9 @@ def day_state() -> ObservationDayState | None:
 @dataclass
 class DaySplit:
     """How a long period of some scenes is read: `days` (first, last) of rollup rows, minus
-    the `stale` (scene, day) pairs, for the openly shared observations; everything else of
-    the period from the observations (`raw`, the viewer's visible observations narrowed to
-    the rest)."""
+    the `stale` (scene, day) pairs, of the keepers `kept_by` (0, the openly shared rows, and
+    the organisations whose kept rows the viewer reads); everything else of the period from
+    the observations (`raw`, the viewer's visible observations narrowed to the rest)."""
 
     scene_ids: list[int]
     first: date
@@ -403,11 +419,13 @@ class DaySplit:
     stale: list[tuple[int, date]]
     cell_m: int
     refreshed_at: datetime | None = None  # when the rollup was last brought up to date
+    kept_by: list[int] = field(default_factory=lambda: [0])
 
-    # --- the rollup's part of each figure (parameters: scenes, first, last, stale pairs) ---
+    # --- the rollup's part of each figure (parameters: scenes, first, last, keepers, stale
+    # pairs) ---
     _WHERE = (
-        "scene_id = ANY(%s) AND day >= %s AND day <= %s AND (scene_id, day) NOT IN "
-        "(SELECT * FROM unnest(%s::bigint[], %s::date[]))"
+        "scene_id = ANY(%s) AND day >= %s AND day <= %s AND kept_by = ANY(%s::bigint[]) "
+        "AND (scene_id, day) NOT IN (SELECT * FROM unnest(%s::bigint[], %s::date[]))"
     )
 
     def _params(self) -> list:
@@ -415,6 +433,7 @@ class DaySplit:
             self.scene_ids,
             self.first,
             self.last,
+            self.kept_by,
             [scene for scene, _day in self.stale],
             [day for _scene, day in self.stale],
         ]
@@ -429,6 +448,7 @@ class DaySplit:
             [(s, d) for s, d in self.stale if s in keep],
             self.cell_m,
             self.refreshed_at,
+            self.kept_by,
         )
 
     def _rows(self, sql: str) -> list[tuple]:
@@ -583,10 +603,29 @@ def split_periods(
         if ids and first <= last
         else []
     )
-    return [_split(observations, ids, start, end, state, stale, kept) for start, end in periods]
+    # The kept rows of the viewer's own organisations come from the rollup with the open ones
+    # (the observations' row rules let them see exactly those, `kept_readers`); of the kept
+    # rows of others they see only those shared with theirs, read from the observations by id.
+    # Observations without the row rules (every row visible) read all their kept rows.
+    readers = getattr(observations, "kept_readers", None) if kept else frozenset()
+    shared: list[int] = []
+    if readers:
+        from .models import Observation
+        from .permissions import active_shares
+
+        shared = sorted(
+            active_shares(Observation, sorted(readers))
+            .order_by()
+            .values_list("object_id", flat=True)
+            .distinct()
+        )
+    return [
+        _split(observations, ids, start, end, state, stale, readers, shared)
+        for start, end in periods
+    ]
 
 
-def _split(observations, ids, start, end, state, all_stale, kept):
+def _split(observations, ids, start, end, state, all_stale, readers, shared):
     from django.conf import settings
     from django.db.models import Q
 
@@ -600,9 +639,15 @@ def _split(observations, ids, start, end, state, all_stale, kept):
         stale_days.setdefault(day, []).append(scene)
     if len(stale_days) > settings.ODS_DAY_ROLLUP_MAX_STALE_DAYS:
         return None
-    held = DaySplit(ids, start, last, stale, state.cell_m, state.refreshed_at)
-    # What the rollup does not hold: the kept rows, the days after its last and stale days.
-    rest = [Q(restricted=True)] if kept else []
+    held = DaySplit(
+        ids, start, last, stale, state.cell_m, state.refreshed_at, [0, *sorted(readers or ())]
+    )
+    # What the rollup does not hold: kept rows of others, the days after its last, stale days.
+    rest = []
+    if readers is None:
+        rest.append(Q(restricted=True))
+    elif shared:
+        rest.append(Q(restricted=True, pk__in=shared) & ~Q(organisation_id__in=sorted(readers)))
     if last < end:
         rest.append(Q(occurred_at__gte=_local_start(last + timedelta(days=1))))
     for day, scenes in sorted(stale_days.items()):

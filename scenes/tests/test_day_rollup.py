@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scenes import analysis, rollups
-from scenes.models import Observation
+from scenes.models import Observation, Share
 from scenes.permissions import get_scene_for_user
 
 pytestmark = pytest.mark.django_db
@@ -131,9 +131,39 @@ def test_a_long_period_reads_the_rollup_state_once_and_each_source_once_per_figu
     assert sum(q.startswith("WITH o AS MATERIALIZED") for q in sqls) == 1
     assert sum(q.startswith("WITH d AS NOT MATERIALIZED") for q in sqls) == 1
     assert sum("concentration" in q or "ranked AS" in q for q in sqls) == 0
-    # State, stale days, first day, counts (observations, rollup), the parallel-workers
-    # setting and the cells, the previous period's count (observations, rollup).
+    # State, stale days, the rows shared with the viewer, first day, counts (observations,
+    # rollup), the parallel-workers setting and the cells, the previous period's count (the
+    # rollup only: the viewer's own kept rows are in it, and no one shares any with them).
     assert len(sqls) == 9, "\n".join(sqls)
+
+
+def test_kept_rows_come_from_the_rollup_for_their_keepers_and_by_share_for_others(
+    planted, sergels, stockholm_field_worker, stockholm, police_officer, regional_coordinator
+):
+    """The rollup holds kept rows by keeper: Stockholm reads its own from it, the police's
+    only where a share (still running) names Stockholm, read from the observations; the
+    figures equal the observations' for each viewer, and an ended share takes the row away."""
+    _today, kept_police_old = planted["kept_police"]
+    with time_machine.travel(NOW, tick=False):
+        share = Share.objects.create(
+            row=kept_police_old,
+            basis="samtycke",
+            purpose="Samverkan kring platsen.",
+            decided_by="Enhetschef",
+            decided_on=date(2026, 1, 11),
+        )
+        share.organisations.set([stockholm])
+        rollups.rebuild_days()
+        kept_days = rollups.ObservationDay.objects.filter(scene=sergels).exclude(kept_by=0)
+        assert {d.kept_by for d in kept_days} == {
+            stockholm.pk,
+            kept_police_old.organisation_id,
+        }
+        with_share = _same(stockholm_field_worker, sergels).total
+        _same(police_officer, sergels)
+        _same(regional_coordinator, sergels)
+        Share.objects.filter(pk=share.pk).update(ended_at=NOW)
+        assert _same(stockholm_field_worker, sergels).total == with_share - 1
 
 
 def test_changes_after_the_refresh_are_counted_until_the_next_one(

@@ -42,6 +42,7 @@ def steps(profile: str, runs: int) -> list[tuple[str, list[str], dict]]:
     return [
         ("pages", [PY, str(BENCH / "pages.py"), *scale, "--runs", str(runs)], {}),
         ("map", [PY, str(BENCH / "map_bench.py"), *scale, "--runs", str(runs)], {}),
+        ("indexes", [PY, str(BENCH / "index_bench.py"), *scale, "--runs", few], {}),
         ("read_audit", [PY, str(BENCH / "read_audit_bench.py"), *scale], {}),
         ("permissions", [PY, str(BENCH / "permission_bench.py"), "--source", big,
                          "--database", f"{big}_perm", "--runs", str(max(runs, 5))], {}),

@@ -135,8 +135,13 @@ PHASE_ORDER = list(Phase.values)
 class Case(PlainInput, models.Model):
     """One specific, precisely defined, recurring problem at a scene, and the work on it."""
 
+    # No index of its own: case_scene_updated (scene, -updated_at, -id) starts with it.
     scene = models.ForeignKey(
-        Scene, verbose_name=_("scene"), on_delete=models.PROTECT, related_name="cases"
+        Scene,
+        verbose_name=_("scene"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     places = models.ManyToManyField(
         Place, verbose_name=_("sub-places"), blank=True, related_name="cases"
@@ -362,11 +367,13 @@ class Action(PlainInput, ShownTextGuard, models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # No index of its own: action_org_status_due (responsible, status, due_on) starts with it.
     responsible = models.ForeignKey(
         Organisation,
         verbose_name=_("responsible organisation"),
         on_delete=models.PROTECT,
         related_name="actions",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

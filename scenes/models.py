@@ -560,7 +560,10 @@ PERSONAL_DATA_MESSAGE = _(
 class Observation(PlainInput, ShownTextGuard, models.Model):
     """Something seen or reported at a scene. About places and groups, never people."""
 
-    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="observations")
+    # No index of its own: observation_scene_time (scene, occurred_at) starts with it.
+    scene = models.ForeignKey(
+        Scene, on_delete=models.CASCADE, related_name="observations", db_index=False
+    )
     place = models.ForeignKey(
         Place,
         verbose_name=_("sub-place"),

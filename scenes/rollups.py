@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 
 
 class ObservationRollup(models.Model):
-    scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique key below starts with it.
+    scene = models.ForeignKey(
+        "scenes.Scene", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     organisation = models.ForeignKey(
         "actors.Organisation", on_delete=models.CASCADE, related_name="+"
     )
@@ -131,7 +134,10 @@ def refresh_all() -> None:
 
 
 class ObservationDay(models.Model):
-    scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique key below starts with it.
+    scene = models.ForeignKey(
+        "scenes.Scene", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     kept_by = models.BigIntegerField(default=0)  # 0: openly shared; else the keeping organisation
     total = models.IntegerField()
@@ -158,7 +164,10 @@ class ObservationDay(models.Model):
 
 
 class ObservationDayCell(models.Model):
-    scene = models.ForeignKey("scenes.Scene", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique key below starts with it.
+    scene = models.ForeignKey(
+        "scenes.Scene", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     kept_by = models.BigIntegerField(default=0)  # as ObservationDay's
     cell_m = models.IntegerField()

@@ -152,7 +152,7 @@ def main() -> int:
         if not figure(r) and "error" not in r:
             continue  # a detail line (an export's size), summed up by the bench's own line
         what = " ".join(
-            str(r[k]) for k in ("target", "cases", "user", "scope", "label") if r.get(k)
+            str(r[k]) for k in ("target", "index", "cases", "user", "scope", "label") if r.get(k)
         )
         goal = r.get("goal", r.get("goal_1m", ""))
         met = r.get("met", "" if "error" not in r else "error")

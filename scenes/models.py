@@ -572,7 +572,10 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
         on_delete=models.SET_NULL,
         related_name="observations",
     )
-    location = models.PointField(_("location"), srid=4326)
+    # No spatial index: no query reads the points by it (the viewport bounds the coordinates,
+    # the duplicate check compares points projected to metres within a scene and period);
+    # 398 MB at 10 M that every insert kept and no scan ever used (pg_stat_user_indexes).
+    location = models.PointField(_("location"), srid=4326, spatial_index=False)
     occurred_at = models.DateTimeField(_("when"), db_index=True)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     people_count = models.PositiveSmallIntegerField(
@@ -654,14 +657,6 @@ class Observation(PlainInput, ShownTextGuard, models.Model):
         ordering = ["-occurred_at", "-pk"]
         indexes = [
             models.Index(fields=["scene", "occurred_at"], name="observation_scene_time"),
-            # The kept rows a viewer may see, read next to the daily rollup (which holds only
-            # the openly shared ones) for a long period: 2 % of the rows, found without
-            # reading the scene's others (scenes/rollups.py, bench/README.md).
-            models.Index(
-                fields=["scene", "occurred_at"],
-                condition=Q(restricted=True),
-                name="observation_kept_scene_time",
-            ),
             # "New since your last visit" on the start page: the rows logged after a time,
             # whenever they happened (with the period's OR the planner read every row of the
             # user's scenes: 400 ms at 10 M; bench/README.md).

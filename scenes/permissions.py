@@ -239,6 +239,29 @@ class PrivateSceneChildQuerySet(SceneChildQuerySet):
             | Q(pk__in=active_shares(self.model, readers))
         )
 
+    def kept_split(self) -> tuple[frozenset[int], Q | None] | None:
+        """The kept rows these rows hold, in the two parts of `kept_rows_visible_q`, for a
+        rollup kept per keeping organisation (scenes/rollups.py): the organisations all of
+        whose kept rows they hold (the readers': kept by theirs), and a Q of the other kept
+        rows they hold (shared with theirs now; the ids read here once, a list the planner
+        finds by primary key), or None when there are none. None when no row rule applied:
+        every kept row is in."""
+        readers = self.kept_readers
+        if readers is None:
+            return None
+        if not readers:
+            return readers, None
+        shared = sorted(
+            active_shares(self.model, sorted(readers))
+            .order_by()
+            .values_list("object_id", flat=True)
+            .distinct()
+        )
+        if not shared:
+            return readers, None
+        theirs = Q(**{f"{self.writer_lookup}__in": sorted(readers)})
+        return readers, Q(restricted=True, pk__in=shared) & ~theirs
+
     def text_readable_q(self, readers: Any) -> Q:
         from .models import SceneTeam
 

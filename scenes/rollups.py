@@ -612,29 +612,17 @@ def split_periods(
         if ids and first <= last
         else []
     )
-    # The kept rows of the viewer's own organisations come from the rollup with the open ones
-    # (the observations' row rules let them see exactly those, `kept_readers`); of the kept
-    # rows of others they see only those shared with theirs, read from the observations by id.
-    # Observations without the row rules (every row visible) read all their kept rows.
-    readers = getattr(observations, "kept_readers", None) if kept else frozenset()
-    shared: list[int] = []
-    if readers:
-        from .models import Observation
-        from .permissions import active_shares
-
-        shared = sorted(
-            active_shares(Observation, sorted(readers))
-            .order_by()
-            .values_list("object_id", flat=True)
-            .distinct()
-        )
+    # The kept rows of the viewer's own organisations come from the rollup with the open ones;
+    # the others' kept rows they may see (shared with theirs) from the observations
+    # (scenes.permissions `kept_split`). Observations without the row rules (every row
+    # visible) read all their kept rows from the observations.
+    kept_split = observations.kept_split() if kept else (frozenset(), None)
     return [
-        _split(observations, ids, start, end, state, stale, readers, shared)
-        for start, end in periods
+        _split(observations, ids, start, end, state, stale, kept_split) for start, end in periods
     ]
 
 
-def _split(observations, ids, start, end, state, all_stale, readers, shared):
+def _split(observations, ids, start, end, state, all_stale, kept_split):
     from django.conf import settings
     from django.db.models import Q
 
@@ -648,15 +636,12 @@ def _split(observations, ids, start, end, state, all_stale, readers, shared):
         stale_days.setdefault(day, []).append(scene)
     if len(stale_days) > settings.ODS_DAY_ROLLUP_MAX_STALE_DAYS:
         return None
+    keepers, others = kept_split if kept_split else (frozenset(), Q(restricted=True))
     held = DaySplit(
-        ids, start, last, stale, state.cell_m, state.refreshed_at, [0, *sorted(readers or ())]
+        ids, start, last, stale, state.cell_m, state.refreshed_at, [0, *sorted(keepers)]
     )
     # What the rollup does not hold: kept rows of others, the days after its last, stale days.
-    rest = []
-    if readers is None:
-        rest.append(Q(restricted=True))
-    elif shared:
-        rest.append(Q(restricted=True, pk__in=shared) & ~Q(organisation_id__in=sorted(readers)))
+    rest = [others] if others is not None else []
     if last < end:
         rest.append(Q(occurred_at__gte=_local_start(last + timedelta(days=1))))
     for day, scenes in sorted(stale_days.items()):
